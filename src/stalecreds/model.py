@@ -1,0 +1,114 @@
+"""The typed model of IAM user credentials, as read from a credential report or the IAM API.
+
+Every timestamp is an aware ``datetime`` in UTC. Special report values (``N/A``,
+``no_information``, ``not_supported``) never reach this layer: they become ``None`` or a missing
+credential.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class CredentialKind(enum.StrEnum):
+    """What kind of credential an entry is. The value is the JSON/CSV ``kind`` field."""
+
+    PASSWORD = "password"
+    """A console password (an IAM login profile, or the root user's password)."""
+    ACCESS_KEY = "access_key"
+    """An access key (``AKIA…``) for signing API requests."""
+    SIGNING_CERTIFICATE = "signing_certificate"
+    """An X.509 signing certificate. IAM does not record when one is used."""
+
+
+class Status(enum.StrEnum):
+    """Whether a key or certificate can be used, as IAM names it (``ListAccessKeys`` ``Status``)."""
+
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    EXPIRED = "Expired"
+    """In the current IAM model (``statusType``); treated like ``Inactive``: not usable."""
+
+
+@dataclass(frozen=True, slots=True)
+class LastUse:
+    """The last recorded use of an access key.
+
+    Source: report columns ``access_key_N_last_used_date/_region/_service`` (11-13, 16-18) or
+    ``GetAccessKeyLastUsed`` ``AccessKeyLastUsed``. ``region`` is ``None`` for services that are not
+    regional (S3 shows ``N/A`` there); ``service`` is the service namespace (``s3``, ``sts`` …).
+    """
+
+    at: datetime
+    region: str | None
+    service: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Password:
+    """A console password that exists (report ``password_enabled`` true, or a login profile).
+
+    ``set_at`` is when the password was last set (report ``password_last_changed``), ``None`` when
+    unknown; ``last_used`` is the last recorded sign-in (report ``password_last_used``, API
+    ``PasswordLastUsed``), ``None`` when none is recorded.
+    """
+
+    set_at: datetime | None
+    last_used: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKey:
+    """An access key that exists (its ``access_key_N_last_rotated`` is a date).
+
+    ``slot`` is 1 or 2 for report keys, ``None`` when the key came from the API. ``created`` is
+    when the key was created or last changed (report ``access_key_N_last_rotated``, API
+    ``CreateDate``). ``access_key_id`` is ``None`` when unknown (the report has no key IDs).
+    """
+
+    slot: int | None
+    access_key_id: str | None
+    status: Status
+    created: datetime
+    last_use: LastUse | None
+
+
+@dataclass(frozen=True, slots=True)
+class SigningCertificate:
+    """An X.509 signing certificate (report ``cert_N_active`` / ``cert_N_last_rotated``).
+
+    ``created`` is ``None`` when the report gives no date.
+    """
+
+    slot: int
+    status: Status
+    created: datetime | None
+
+
+Credential = Password | AccessKey | SigningCertificate
+"""Any one credential of a user."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserCredentials:
+    """One IAM principal and the credentials it has: one row of a credential report.
+
+    ``user`` is the IAM user name, or ``<root_account>`` for the root user. ``account_id`` and
+    ``partition`` (``aws``, ``aws-cn``, ``aws-us-gov``) come from ``arn``. ``created`` is the
+    report's ``user_creation_time`` (for root: when the account was created). ``line`` is the
+    report line the row started on, or ``None`` when not from a file.
+    """
+
+    user: str
+    arn: str
+    account_id: str
+    partition: str
+    is_root: bool
+    created: datetime
+    mfa_active: bool
+    password: Password | None
+    access_keys: tuple[AccessKey, ...]
+    certificates: tuple[SigningCertificate, ...]
+    line: int | None = None

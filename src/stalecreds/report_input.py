@@ -1,0 +1,132 @@
+"""Open a credential report from a file or standard input, as CSV or as AWS CLI JSON.
+
+Two shapes are accepted, told apart by the first non-blank character:
+
+* the CSV itself (console "Download Report", or ``Content`` decoded), read line by line so
+  that a report of a million rows is never held in memory whole;
+* the JSON that ``aws iam get-credential-report`` prints: ``Content`` (base64 CSV, S5),
+  ``ReportFormat`` (``text/csv``) and ``GeneratedTime``. Test fixtures that carry plain CSV in
+  ``Content`` are accepted too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO
+
+from stalecreds.errors import InputError
+
+STDIN_NAME = "<stdin>"
+"""How standard input is named in messages and in the JSON ``source.file`` field."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSource:
+    """Where a report came from: ``name`` (a path or ``<stdin>``), ``format`` (``csv`` or
+    ``aws-cli-json``) and ``generated_time`` (report ``GeneratedTime``, aware UTC, or ``None``
+    when the input does not say, as for a bare CSV)."""
+
+    name: str
+    format: str
+    generated_time: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        """The name used in error messages for the report's CSV lines."""
+        return f"{self.name} (Content)" if self.format == "aws-cli-json" else self.name
+
+
+def _decoded_lines(raw_lines: Iterable[bytes], source: str) -> Iterator[str]:
+    """Decode UTF-8 lines (dropping a leading BOM), raising a located error on bad bytes."""
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            column = len(raw[: error.start].decode("utf-8", errors="replace")) + 1
+            raise InputError(
+                source,
+                f"byte 0x{raw[error.start]:02x} is not UTF-8 text; expected a credential "
+                "report (CSV) or the JSON of 'aws iam get-credential-report'",
+                line=number,
+                column=column,
+            ) from None
+        if number == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        yield text
+
+
+def read_report(stream: IO[bytes], name: str) -> tuple[Iterator[str], ReportSource]:
+    """Open the report in ``stream`` (binary) and return its CSV lines and where it came from.
+
+    CSV input is streamed; the lines are produced as the caller reads them, so decoding errors
+    surface while iterating. Raises :class:`InputError` for an empty input, bad UTF-8 or a JSON
+    document that is not a credential report.
+    """
+    raw_lines = iter(stream)
+    first_lines: list[bytes] = []
+    for raw in raw_lines:
+        first_lines.append(raw)
+        if raw.strip(b" \t\r\n\xef\xbb\xbf"):
+            break
+    if not first_lines or not b"".join(first_lines).strip(b" \t\r\n\xef\xbb\xbf"):
+        raise InputError(
+            name, "the input is empty; expected a credential report (CSV) or its AWS CLI JSON"
+        )
+    if first_lines[-1].lstrip(b" \t\xef\xbb\xbf").startswith(b"{"):
+        document = b"".join(itertools.chain(first_lines, raw_lines))
+        return _from_cli_json(document, name)
+    lines = _decoded_lines(itertools.chain(first_lines, raw_lines), name)
+    return lines, ReportSource(name=name, format="csv")
+
+
+def _from_cli_json(document: bytes, name: str) -> tuple[Iterator[str], ReportSource]:
+    try:
+        data = json.loads(document.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise InputError(name, f"not UTF-8 text (byte offset {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise InputError(
+            name, f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("Content"), str):
+        raise InputError(
+            name,
+            "JSON without a 'Content' string; expected the output of "
+            "'aws iam get-credential-report'",
+        )
+    report_format = data.get("ReportFormat", "text/csv")
+    if report_format != "text/csv":
+        raise InputError(name, f"ReportFormat is {report_format!r}; only 'text/csv' is known")
+    generated = _generated_time(data.get("GeneratedTime"), name)
+    content: str = data["Content"]
+    if content.lstrip("\ufeff").startswith("user,"):
+        text = content
+    else:
+        try:
+            text = base64.b64decode(content, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            raise InputError(
+                name, "'Content' is neither base64 nor CSV text; expected a credential report"
+            ) from None
+    source = ReportSource(name=name, format="aws-cli-json", generated_time=generated)
+    text = text.removeprefix("\ufeff")
+    return iter(text.splitlines(keepends=True)), source
+
+
+def _generated_time(value: object, name: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    raise InputError(name, f"GeneratedTime {value!r} is not an ISO 8601 timestamp")

@@ -1,0 +1,170 @@
+"""Scan a credential report: read it, judge every credential, count and warn. The library entry.
+
+:func:`scan_report` takes report text and returns a :class:`ScanResult`. :class:`ReportScan`
+does the same lazily, one :class:`~stalecreds.assessment.Assessment` at a time, for reports too
+large to hold (the CLI uses it).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from stalecreds.assessment import Assessment, assess
+from stalecreds.credential_report import CredentialReportReader, ReportWarning, WarningLog
+from stalecreds.report_input import ReportSource, read_report
+from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
+
+OLD_REPORT_AGE = timedelta(hours=1)
+"""A report generated longer than this before ``as_of`` gets a warning: later use is not in it."""
+
+
+@dataclass
+class Summary:
+    """Counts over a scan, filled in as assessments pass through :meth:`add`."""
+
+    users: int = 0
+    credentials: int = 0
+    findings: int = 0
+    cleanup_candidates: int = 0
+    by_verdict: Counter[Verdict] = field(default_factory=Counter)
+
+    def add(self, assessment: Assessment) -> None:
+        """Count one assessment."""
+        self.credentials += 1
+        self.by_verdict[assessment.verdict] += 1
+        if assessment.finding_rules:
+            self.findings += 1
+        if assessment.cleanup_candidate:
+            self.cleanup_candidates += 1
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON ``summary`` object: counts, with every verdict present."""
+        return {
+            "users": self.users,
+            "credentials": self.credentials,
+            "findings": self.findings,
+            "cleanup_candidates": self.cleanup_candidates,
+            "by_verdict": {verdict.value: self.by_verdict[verdict] for verdict in Verdict},
+        }
+
+
+class ReportScan:
+    """A lazy scan of one credential report; iterate it once for the assessments, in report order.
+
+    ``lines`` are the report's CSV lines; ``source`` says where they came from; ``rules`` holds
+    ``as_of`` and the thresholds. While iterating, :attr:`summary` counts and :attr:`warnings`
+    collects oddities; both are complete once iteration ends. Iteration raises
+    :class:`~stalecreds.errors.ReportFormatError` at the first malformed row.
+    """
+
+    def __init__(self, lines: Iterable[str], source: ReportSource, rules: VerdictRules) -> None:
+        self.source = source
+        self.rules = rules
+        self.summary = Summary()
+        self.warnings = WarningLog()
+        self._reader = CredentialReportReader(lines, source.label, self.warnings)
+
+    @property
+    def as_of(self) -> datetime:
+        """The time credentials are judged at (aware UTC)."""
+        return self.rules.as_of
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The maximum ages in days."""
+        return self.rules.thresholds
+
+    def __iter__(self) -> Iterator[Assessment]:
+        as_of = self.rules.as_of
+        summary = self.summary
+        newest: datetime | None = None
+        for user in self._reader:
+            summary.users += 1
+            for assessment in assess(user, self.rules):
+                summary.add(assessment)
+                for moment in (assessment.created, assessment.last_used):
+                    if moment is None:
+                        continue
+                    if moment > as_of:
+                        self.warnings.add(
+                            user.line,
+                            f"{user.user}: {assessment.kind.value} date {moment.isoformat()} is "
+                            f"after the as-of time {as_of.isoformat()}",
+                        )
+                    if newest is None or moment > newest:
+                        newest = moment
+                yield assessment
+        self._final_checks(newest)
+
+    def _final_checks(self, newest: datetime | None) -> None:
+        generated = self.source.generated_time
+        as_of = self.rules.as_of
+        if generated is not None and as_of - generated > OLD_REPORT_AGE:
+            self.warnings.add(
+                None,
+                f"the report was generated {generated.isoformat()}, "
+                f"{_age_text(as_of - generated)} before the as-of time; use since then is not in it",
+            )
+        cutoff = min(self.rules.password_cutoff, self.rules.access_key_cutoff)
+        if generated is None and newest is not None and newest < cutoff:
+            self.warnings.add(
+                None,
+                f"no date in the report falls inside the window (the newest is "
+                f"{newest.date().isoformat()}); if the report is old, judge it as of when it was "
+                "generated with --as-of",
+            )
+
+
+def _age_text(age: timedelta) -> str:
+    if age >= timedelta(days=2):
+        return f"{age.days} days"
+    return f"{int(age.total_seconds() // 3600)} hours"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """A finished scan: every assessment in report order, the counts and the warnings."""
+
+    source: ReportSource
+    as_of: datetime
+    thresholds: Thresholds
+    assessments: tuple[Assessment, ...]
+    summary: Summary
+    warnings: tuple[ReportWarning, ...]
+
+    @property
+    def findings(self) -> tuple[Assessment, ...]:
+        """The assessments that are findings."""
+        return tuple(a for a in self.assessments if a.finding_rules)
+
+
+def scan_report(
+    report: str | bytes,
+    *,
+    as_of: datetime | None = None,
+    thresholds: Thresholds | None = None,
+    name: str = "<report>",
+) -> ScanResult:
+    """Scan a whole credential report given as text or bytes (CSV, or AWS CLI JSON).
+
+    ``as_of`` (aware; default: now, UTC) is when credentials are judged; ``thresholds`` defaults
+    to 90 days for both kinds. Raises :class:`~stalecreds.errors.InputError` (or its subclass
+    ``ReportFormatError``) for malformed input, and ``ValueError`` for a naive ``as_of``.
+    """
+    data = report.encode("utf-8") if isinstance(report, str) else report
+    lines, source = read_report(io.BytesIO(data), name)
+    rules = VerdictRules(as_of or datetime.now(UTC), thresholds or Thresholds())
+    scan = ReportScan(lines, source, rules)
+    assessments = tuple(scan)
+    return ScanResult(
+        source=source,
+        as_of=rules.as_of,
+        thresholds=rules.thresholds,
+        assessments=assessments,
+        summary=scan.summary,
+        warnings=tuple(scan.warnings.items),
+    )

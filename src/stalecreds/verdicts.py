@@ -1,0 +1,204 @@
+"""Pure verdict rules: was a credential used within the chosen period?
+
+No I/O and no clock: ``as_of`` is always passed in. The rules, for a credential with last
+recorded use ``L`` (``None`` when none is recorded) and creation or last reset ``K``, judged at
+``as_of`` with a maximum age of ``N`` days, so that the window starts at ``C = as_of - N days``:
+
+1. ``L >= C``: ``in_use``.
+2. Otherwise ``K >= C``: ``new`` (a fresh or freshly reset credential not used since).
+3. Passwords only: the window reaches into IAM's 2018 gap in recording password use
+   (``C <= gap end`` and ``as_of > gap start``), the password existed before the gap ended
+   (``K < gap end``) and ``L`` is ``None`` or before the gap: ``uncertain``.
+4. ``L`` is ``None`` and ``K`` is on or after the day IAM began tracking use: ``never_used``.
+5. Otherwise: ``unused`` (this includes "no use recorded since tracking began").
+
+The dates behind rules 3-5 are in :mod:`stalecreds.facts`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from stalecreds.facts import (
+    ACCESS_KEY_TRACKING_START,
+    PASSWORD_GAP_END,
+    PASSWORD_GAP_START,
+    PASSWORD_TRACKING_START,
+)
+
+DEFAULT_MAX_AGE_DAYS = 90
+"""The default maximum age in days; CIS AWS Foundations asks for 45."""
+
+
+class Verdict(enum.StrEnum):
+    """The one verdict each credential gets. The value is the JSON/CSV ``verdict`` field."""
+
+    IN_USE = "in_use"
+    """Used within the window."""
+    NEW = "new"
+    """Not used within the window, but created or reset within it."""
+    UNCERTAIN = "uncertain"
+    """A password whose use may have fallen in IAM's 2018 recording gap."""
+    NEVER_USED = "never_used"
+    """No use ever recorded, and created after IAM began tracking use."""
+    UNUSED = "unused"
+    """Last used before the window, or no use recorded since tracking began."""
+    UNTRACKED = "untracked"
+    """A signing certificate: IAM does not record its use."""
+    UNKNOWN = "unknown"
+    """The evidence could not be read (for example, a failed API call)."""
+
+
+FINDING_VERDICTS = frozenset({Verdict.UNUSED, Verdict.NEVER_USED, Verdict.UNCERTAIN})
+"""Verdicts that make a finding when the credential still works."""
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Maximum ages in days: a credential not used for longer than this is unused.
+
+    Raises ``ValueError`` when either is below 1.
+    """
+
+    password_days: int = DEFAULT_MAX_AGE_DAYS
+    access_key_days: int = DEFAULT_MAX_AGE_DAYS
+
+    def __post_init__(self) -> None:
+        if self.password_days < 1 or self.access_key_days < 1:
+            raise ValueError("maximum ages must be at least 1 day")
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A verdict and the one-sentence reason for it, naming the dates used."""
+
+    verdict: Verdict
+    reason: str
+
+
+def _day(moment: datetime) -> str:
+    return moment.isoformat()[:10]
+
+
+class _Window:
+    """The window ``[as_of - days, as_of]`` for one kind of credential, with its reason texts."""
+
+    __slots__ = ("as_of", "cutoff", "days", "inside", "outside")
+
+    def __init__(self, as_of: datetime, days: int) -> None:
+        self.as_of = as_of
+        self.days = days
+        self.cutoff = as_of - timedelta(days=days)
+        window = f"the {days}-day window that starts {_day(self.cutoff)}"
+        self.inside = f"inside {window}"
+        self.outside = f"before {window}"
+
+
+class VerdictRules:
+    """The verdict rules for one scan: an ``as_of`` time (aware UTC) and :class:`Thresholds`.
+
+    Raises ``ValueError`` when ``as_of`` is naive.
+    """
+
+    __slots__ = ("_gap_in_window", "_key", "_password", "as_of", "thresholds")
+
+    def __init__(self, as_of: datetime, thresholds: Thresholds) -> None:
+        if as_of.tzinfo is None or as_of.utcoffset() is None:
+            raise ValueError("as_of must be an aware datetime")
+        self.as_of = as_of
+        self.thresholds = thresholds
+        self._password = _Window(as_of, thresholds.password_days)
+        self._key = _Window(as_of, thresholds.access_key_days)
+        # The window reaches into the 2018 gap when it starts before the gap ended and ends
+        # after the gap began.
+        self._gap_in_window = (
+            self._password.cutoff <= PASSWORD_GAP_END and as_of > PASSWORD_GAP_START
+        )
+
+    @property
+    def password_cutoff(self) -> datetime:
+        """Start of the password window: ``as_of`` minus the password maximum age."""
+        return self._password.cutoff
+
+    @property
+    def access_key_cutoff(self) -> datetime:
+        """Start of the access-key window: ``as_of`` minus the access-key maximum age."""
+        return self._key.cutoff
+
+    def password(self, last_used: datetime | None, set_at: datetime) -> Judgement:
+        """Judge a console password.
+
+        ``last_used`` is report ``password_last_used`` / API ``PasswordLastUsed`` (``None`` when no
+        sign-in is recorded); ``set_at`` is ``password_last_changed``, or ``user_creation_time``
+        when the password's date is unknown.
+        """
+        window = self._password
+        if last_used is not None and last_used >= window.cutoff:
+            return Judgement(Verdict.IN_USE, f"Last sign-in {_day(last_used)}, {window.inside}.")
+        if set_at >= window.cutoff:
+            if last_used is None:
+                text = f"No sign-in yet; password set {_day(set_at)}, {window.inside}."
+            else:
+                text = (
+                    f"Last sign-in {_day(last_used)}, but password set again {_day(set_at)}, "
+                    f"{window.inside}."
+                )
+            return Judgement(Verdict.NEW, text)
+        if (
+            self._gap_in_window
+            and set_at < PASSWORD_GAP_END
+            and (last_used is None or last_used < PASSWORD_GAP_START)
+        ):
+            seen = "No sign-in recorded" if last_used is None else f"Last sign-in {_day(last_used)}"
+            return Judgement(
+                Verdict.UNCERTAIN,
+                f"{seen}, but IAM did not record password use from {_day(PASSWORD_GAP_START)} "
+                f"to {_day(PASSWORD_GAP_END)}, {window.inside}.",
+            )
+        if last_used is None:
+            if set_at >= PASSWORD_TRACKING_START:
+                return Judgement(
+                    Verdict.NEVER_USED,
+                    f"No sign-in since the password was set {_day(set_at)}, {window.outside}.",
+                )
+            return Judgement(
+                Verdict.UNUSED,
+                f"No sign-in since IAM began recording them on {_day(PASSWORD_TRACKING_START)}; "
+                f"password set {_day(set_at)}, {window.outside}.",
+            )
+        return Judgement(Verdict.UNUSED, f"Last sign-in {_day(last_used)}, {window.outside}.")
+
+    def access_key(self, last_used: datetime | None, created: datetime) -> Judgement:
+        """Judge an access key.
+
+        ``last_used`` is report ``access_key_N_last_used_date`` / API ``LastUsedDate`` (``None``
+        when no use is recorded); ``created`` is ``access_key_N_last_rotated`` / ``CreateDate``.
+        """
+        window = self._key
+        if last_used is not None and last_used >= window.cutoff:
+            return Judgement(Verdict.IN_USE, f"Last used {_day(last_used)}, {window.inside}.")
+        if created >= window.cutoff:
+            if last_used is None:
+                text = f"Not used yet; created {_day(created)}, {window.inside}."
+            else:
+                text = f"Last used {_day(last_used)}, but created {_day(created)}, {window.inside}."
+            return Judgement(Verdict.NEW, text)
+        if last_used is None:
+            if created >= ACCESS_KEY_TRACKING_START:
+                return Judgement(
+                    Verdict.NEVER_USED, f"Never used since created {_day(created)}, {window.outside}."
+                )
+            return Judgement(
+                Verdict.UNUSED,
+                f"No use since IAM began recording it on {_day(ACCESS_KEY_TRACKING_START)}; "
+                f"created {_day(created)}, {window.outside}.",
+            )
+        return Judgement(Verdict.UNUSED, f"Last used {_day(last_used)}, {window.outside}.")
+
+
+UNTRACKED_CERTIFICATE = Judgement(
+    Verdict.UNTRACKED, "IAM does not record when a signing certificate is used."
+)
+"""The judgement every signing certificate gets."""
