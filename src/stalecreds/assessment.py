@@ -9,15 +9,13 @@ Inactive keys are never findings; those no longer used are *clean-up candidates*
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from stalecreds.model import (
-    AccessKey,
     Credential,
     CredentialKind,
     Password,
-    SigningCertificate,
     Status,
     UserCredentials,
 )
@@ -41,25 +39,25 @@ class FindingRule(enum.StrEnum):
 _CLEANUP_VERDICTS = frozenset({Verdict.UNUSED, Verdict.NEVER_USED})
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    """One credential of one principal, with its verdict, reason and finding rules."""
+class Assessment(NamedTuple):
+    """One credential of one principal, with its verdict, reason and finding rules.
+
+    ``created`` is when the credential was created or last set (password
+    ``password_last_changed``, else the user's ``user_creation_time``; key or certificate
+    ``last_rotated``); ``last_used`` is the last recorded use (always ``None`` for certificates).
+    ``cleanup_candidate`` marks an access key that is no longer usable (``Inactive``) and no
+    longer used (``unused`` or ``never_used``): safe to delete once nobody misses it.
+    """
 
     owner: UserCredentials
     credential: Credential
+    kind: CredentialKind
     verdict: Verdict
     reason: str
     finding_rules: tuple[FindingRule, ...]
-
-    @property
-    def kind(self) -> CredentialKind:
-        """``password``, ``access_key`` or ``signing_certificate``."""
-        credential = self.credential
-        if isinstance(credential, Password):
-            return CredentialKind.PASSWORD
-        if isinstance(credential, AccessKey):
-            return CredentialKind.ACCESS_KEY
-        return CredentialKind.SIGNING_CERTIFICATE
+    created: datetime | None
+    last_used: datetime | None
+    cleanup_candidate: bool
 
     @property
     def finding(self) -> bool:
@@ -72,59 +70,71 @@ class Assessment:
         credential = self.credential
         return None if isinstance(credential, Password) else credential.status
 
-    @property
-    def cleanup_candidate(self) -> bool:
-        """An access key that is no longer usable and no longer used: safe to delete later."""
-        credential = self.credential
-        return (
-            isinstance(credential, AccessKey)
-            and credential.status is not Status.ACTIVE
-            and self.verdict in _CLEANUP_VERDICTS
-        )
 
-    @property
-    def created(self) -> datetime | None:
-        """When the credential was created or last set: password ``password_last_changed``
-        (else the user's creation time), key ``last_rotated``, certificate ``last_rotated``."""
-        credential = self.credential
-        if isinstance(credential, Password):
-            return credential.set_at or self.owner.created
-        return credential.created
-
-    @property
-    def last_used(self) -> datetime | None:
-        """The last recorded use, or ``None`` (always ``None`` for certificates)."""
-        credential = self.credential
-        if isinstance(credential, Password):
-            return credential.last_used
-        if isinstance(credential, AccessKey) and credential.last_use is not None:
-            return credential.last_use.at
-        return None
+_UNUSED_CREDENTIAL = (FindingRule.UNUSED_CREDENTIAL,)
+_NO_RULES: tuple[FindingRule, ...] = ()
 
 
 def assess(user: UserCredentials, rules: VerdictRules) -> list[Assessment]:
-    """Judge every credential of ``user`` at ``rules.as_of``: password first, then keys by slot,
-    then signing certificates. Each key is judged on its own, never in combination."""
+    """Judge every credential of ``user`` at ``rules.as_of``, one :class:`Assessment` each.
+
+    Order: the password, then access keys by slot, then signing certificates. Each key is judged
+    on its own, never in combination with the other.
+    """
     results: list[Assessment] = []
     password = user.password
     if password is not None:
-        judgement = rules.password(password.last_used, password.set_at or user.created)
-        rule = (FindingRule.UNUSED_CREDENTIAL,) if judgement.verdict in FINDING_VERDICTS else ()
-        results.append(Assessment(user, password, judgement.verdict, judgement.reason, rule))
+        set_at = password.set_at or user.created
+        verdict, reason = rules.password(password.last_used, set_at)
+        finding = _UNUSED_CREDENTIAL if verdict in FINDING_VERDICTS else _NO_RULES
+        results.append(
+            Assessment(
+                user,
+                password,
+                CredentialKind.PASSWORD,
+                verdict,
+                reason,
+                finding,
+                set_at,
+                password.last_used,
+                False,
+            )
+        )
     for key in user.access_keys:
         last_use = key.last_use
-        judgement = rules.access_key(None if last_use is None else last_use.at, key.created)
+        used_at = None if last_use is None else last_use.at
+        verdict, reason = rules.access_key(used_at, key.created)
         active = key.status is Status.ACTIVE
-        key_rules: tuple[FindingRule, ...] = ()
-        if active and judgement.verdict in FINDING_VERDICTS:
-            key_rules = (FindingRule.UNUSED_CREDENTIAL,)
+        finding = _UNUSED_CREDENTIAL if active and verdict in FINDING_VERDICTS else _NO_RULES
         if active and user.is_root:
-            key_rules = (*key_rules, FindingRule.ROOT_ACCESS_KEY)
-        results.append(Assessment(user, key, judgement.verdict, judgement.reason, key_rules))
+            finding = (*finding, FindingRule.ROOT_ACCESS_KEY)
+        cleanup = not active and verdict in _CLEANUP_VERDICTS
+        results.append(
+            Assessment(
+                user,
+                key,
+                CredentialKind.ACCESS_KEY,
+                verdict,
+                reason,
+                finding,
+                key.created,
+                used_at,
+                cleanup,
+            )
+        )
     for cert in user.certificates:
-        results.append(_certificate(user, cert))
+        verdict, reason = UNTRACKED_CERTIFICATE
+        results.append(
+            Assessment(
+                user,
+                cert,
+                CredentialKind.SIGNING_CERTIFICATE,
+                verdict,
+                reason,
+                _NO_RULES,
+                cert.created,
+                None,
+                False,
+            )
+        )
     return results
-
-
-def _certificate(user: UserCredentials, cert: SigningCertificate) -> Assessment:
-    return Assessment(user, cert, UNTRACKED_CERTIFICATE.verdict, UNTRACKED_CERTIFICATE.reason, ())

@@ -19,10 +19,10 @@ credential reports", and ``shared/spec/credential-report.md``):
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from stalecreds.errors import ReportFormatError
 from stalecreds.facts import ROOT_USER_NAME
@@ -99,71 +99,103 @@ class WarningLog:
         return len(self.items) + self.dropped
 
 
-class _Row:
-    """Typed access to the cells of one row, raising located errors."""
+class _CellError(Exception):
+    """A bad cell, by position; turned into a located :class:`ReportFormatError` by the reader."""
 
-    __slots__ = ("cells", "index", "line", "source")
+    def __init__(self, position: int, message: str) -> None:
+        super().__init__(message)
+        self.position = position
+        self.message = message
 
-    def __init__(self, source: str, index: dict[str, int], cells: list[str], line: int) -> None:
-        self.source = source
-        self.index = index
-        self.cells = cells
-        self.line = line
 
-    def fail(self, column: str, message: str) -> ReportFormatError:
-        position = self.index[column]
-        return ReportFormatError(
-            self.source, message, line=self.line, column=position + 1, column_name=column
+def _flag(cells: list[str], position: int) -> bool:
+    value = cells[position]
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    lowered = value.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise _CellError(position, f"expected true or false, got {value!r}")
+
+
+_parse_timestamp = datetime.fromisoformat
+
+
+def _moment(cells: list[str], position: int) -> datetime | None:
+    value = cells[position]
+    if value in _NO_DATE:
+        return None
+    try:
+        parsed = _parse_timestamp(value)
+    except ValueError:
+        raise _CellError(
+            position,
+            f"expected an ISO 8601 timestamp, N/A, no_information or not_supported, got {value!r}",
+        ) from None
+    if parsed.tzinfo is UTC:
+        return parsed
+    if parsed.tzinfo is None:
+        raise _CellError(position, f"timestamp {value!r} has no UTC offset")
+    return parsed.astimezone(UTC)
+
+
+def _text(cells: list[str], position: int) -> str | None:
+    value = cells[position]
+    return None if value in _NO_TEXT else value
+
+
+class _Columns(NamedTuple):
+    """Positions of the columns in one report's header."""
+
+    user: int
+    arn: int
+    created: int
+    password_enabled: int
+    password_last_used: int
+    password_last_changed: int
+    mfa: int
+    keys: tuple[tuple[int, int, int, int, int, int], ...]
+    """Per key slot: (slot, active, last_rotated, last_used_date, region, service)."""
+    certs: tuple[tuple[int, int, int], ...]
+    """Per certificate slot: (slot, active, last_rotated)."""
+
+    @classmethod
+    def from_index(cls, index: dict[str, int]) -> _Columns:
+        keys = tuple(
+            (slot, *(index[f"access_key_{slot}_{name}"] for name in _KEY_FIELDS)) for slot in (1, 2)
+        )
+        certs = tuple(
+            (slot, index[f"cert_{slot}_active"], index[f"cert_{slot}_last_rotated"])
+            for slot in (1, 2)
+        )
+        return cls(
+            index["user"],
+            index["arn"],
+            index["user_creation_time"],
+            index["password_enabled"],
+            index["password_last_used"],
+            index["password_last_changed"],
+            index["mfa_active"],
+            keys,  # type: ignore[arg-type]  # built from five names per slot
+            certs,
         )
 
-    def text(self, column: str) -> str:
-        return self.cells[self.index[column]]
 
-    def optional_text(self, column: str) -> str | None:
-        value = self.cells[self.index[column]]
-        return None if value in _NO_TEXT else value
-
-    def flag(self, column: str) -> bool:
-        value = self.cells[self.index[column]]
-        lowered = value.lower()
-        if lowered == "true":
-            return True
-        if lowered == "false":
-            return False
-        raise self.fail(column, f"expected true or false, got {value!r}")
-
-    def moment(self, column: str) -> datetime | None:
-        value = self.cells[self.index[column]]
-        if value in _NO_DATE:
-            return None
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise self.fail(
-                column,
-                f"expected an ISO 8601 timestamp, N/A, no_information or not_supported, "
-                f"got {value!r}",
-            ) from None
-        if parsed.tzinfo is UTC:
-            return parsed
-        if parsed.tzinfo is None:
-            raise self.fail(column, f"timestamp {value!r} has no UTC offset")
-        return parsed.astimezone(UTC)
-
-    def required_moment(self, column: str) -> datetime:
-        value = self.moment(column)
-        if value is None:
-            raise self.fail(column, f"expected a timestamp, got {self.text(column)!r}")
-        return value
+_KEY_FIELDS = ("active", "last_rotated", "last_used_date", "last_used_region", "last_used_service")
 
 
-def _parse_arn(row: _Row) -> tuple[str, str, str]:
-    """Return ``(arn, partition, account_id)`` from the ``arn`` column."""
-    arn = row.text("arn")
-    parts = arn.split(":", 5)
+def _parse_arn(cells: list[str], position: int) -> tuple[str, str]:
+    """Return ``(partition, account_id)`` from an IAM ARN cell."""
+    parts = cells[position].split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[1] or not parts[4]:
-        raise row.fail("arn", f"expected an IAM ARN (arn:PARTITION:iam::ACCOUNT:…), got {arn!r}")
-    return arn, parts[1], parts[4]
+        raise _CellError(
+            position, f"expected an IAM ARN (arn:PARTITION:iam::ACCOUNT:…), got {cells[position]!r}"
+        )
+    return parts[1], parts[4]
 
 
 class CredentialReportReader:
@@ -197,25 +229,28 @@ class CredentialReportReader:
             index = self._index(header)
             yield from self._rows(reader, header, index)
         except csv.Error as error:
-            raise ReportFormatError(self.source, f"not valid CSV: {error}", line=reader.line_num)
+            raise ReportFormatError(
+                self.source, f"not valid CSV: {error}", line=reader.line_num
+            ) from None
 
     def _index(self, header: list[str]) -> dict[str, int]:
-        names = [name.strip() for name in header]
         index: dict[str, int] = {}
-        for position, name in enumerate(names):
+        for position, raw_name in enumerate(header):
+            name = raw_name.strip()
             if name in index:
                 raise ReportFormatError(
-                    self.source, f"column {name!r} appears twice in the header", line=1,
+                    self.source,
+                    f"column {name!r} appears twice in the header",
+                    line=1,
                     column=position + 1,
                 )
             index[name] = position
         missing = [name for name in REPORT_COLUMNS if name not in index]
         if missing:
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
             raise ReportFormatError(
                 self.source,
-                f"missing required column {missing[0]!r}"
-                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-                + "; is this an IAM credential report?",
+                f"missing required column {missing[0]!r}{more}; is this an IAM credential report?",
                 line=1,
             )
         return index
@@ -224,122 +259,116 @@ class CredentialReportReader:
         self, reader: _csv.Reader, header: list[str], index: dict[str, int]
     ) -> Iterator[UserCredentials]:
         width = len(header)
+        names = list(index)
+        columns = _Columns.from_index(index)
         seen: dict[str, int] = {}
         odd_accounts: set[str] = set()
-        previous_end = 1
+        warn = self.warnings.add
+        previous_end = reader.line_num
         for cells in reader:
             start = previous_end + 1
             previous_end = reader.line_num
             if not cells:
                 continue
             if len(cells) != width:
-                if cells == header or [c.strip() for c in cells] == list(index):
-                    continue
+                raise ReportFormatError(
+                    self.source, f"expected {width} fields, found {len(cells)}", line=start
+                )
+            if cells[0] == header[0] and [cell.strip() for cell in cells] == names:
+                continue  # the header again: reports concatenated with cat
+            try:
+                user = _user(cells, columns, start, warn)
+            except _CellError as error:
                 raise ReportFormatError(
                     self.source,
-                    f"expected {width} fields, found {len(cells)}",
+                    error.message,
                     line=start,
-                )
-            if cells[0] == "user" and cells == header:
-                continue
-            row = _Row(self.source, index, cells, start)
-            user = self._user(row)
-            if user.arn in seen:
-                self.warnings.add(
+                    column=error.position + 1,
+                    column_name=names[error.position],
+                ) from None
+            arn = user.arn
+            if arn in seen:
+                warn(
                     start,
-                    f"user {user.user!r} ({user.arn}) already appeared on line "
-                    f"{seen[user.arn]}; both rows are listed",
+                    f"user {user.user!r} ({arn}) already appeared on line {seen[arn]}; "
+                    "both rows are listed",
                 )
             else:
-                seen[user.arn] = start
+                seen[arn] = start
             account = user.account_id
             if account not in odd_accounts and not (len(account) == 12 and account.isdigit()):
                 odd_accounts.add(account)
-                self.warnings.add(start, f"account ID {account!r} is not 12 digits")
+                warn(start, f"account ID {account!r} is not 12 digits")
             yield user
 
-    def _user(self, row: _Row) -> UserCredentials:
-        name = row.text("user")
-        if not name:
-            raise row.fail("user", "the user name is empty")
-        arn, partition, account_id = _parse_arn(row)
-        is_root = name == ROOT_USER_NAME or arn.endswith(":root")
-        created = row.required_moment("user_creation_time")
-        password = self._password(row, is_root)
-        keys = tuple(
-            key for slot in (1, 2) if (key := self._access_key(row, slot)) is not None
-        )
-        certs = tuple(
-            cert for slot in (1, 2) if (cert := self._certificate(row, slot)) is not None
-        )
-        return UserCredentials(
-            user=name,
-            arn=arn,
-            account_id=account_id,
-            partition=partition,
-            is_root=is_root,
-            created=created,
-            mfa_active=row.flag("mfa_active"),
-            password=password,
-            access_keys=keys,
-            certificates=certs,
-            line=row.line,
-        )
 
-    @staticmethod
-    def _password(row: _Row, is_root: bool) -> Password | None:
-        enabled = row.text("password_enabled")
-        if enabled == _NOT_SUPPORTED:
-            if not is_root:
-                raise row.fail(
-                    "password_enabled", "not_supported is only valid on the root user's row"
-                )
-            exists = True
-        else:
-            exists = row.flag("password_enabled")
-        last_used = row.moment("password_last_used")
-        set_at = row.moment("password_last_changed")
-        if not exists:
-            return None
-        return Password(set_at=set_at, last_used=last_used)
+def _user(
+    cells: list[str], columns: _Columns, line: int, warn: Callable[[int | None, str], None]
+) -> UserCredentials:
+    """Build one :class:`UserCredentials` from a row's cells. Raises :class:`_CellError`."""
+    name = cells[columns.user]
+    if not name:
+        raise _CellError(columns.user, "the user name is empty")
+    arn = cells[columns.arn]
+    partition, account_id = _parse_arn(cells, columns.arn)
+    is_root = name == ROOT_USER_NAME or arn.endswith(":root")
+    created = _moment(cells, columns.created)
+    if created is None:
+        raise _CellError(columns.created, f"expected a timestamp, got {cells[columns.created]!r}")
 
-    def _access_key(self, row: _Row, slot: int) -> AccessKey | None:
-        prefix = f"access_key_{slot}_"
-        active = row.flag(prefix + "active")
-        created = row.moment(prefix + "last_rotated")
-        used_at = row.moment(prefix + "last_used_date")
-        if created is None:
+    password: Password | None = None
+    enabled_position = columns.password_enabled
+    if cells[enabled_position] == _NOT_SUPPORTED:
+        if not is_root:
+            raise _CellError(enabled_position, "not_supported is only valid on the root user's row")
+        has_password = True
+    else:
+        has_password = _flag(cells, enabled_position)
+    last_used = _moment(cells, columns.password_last_used)
+    set_at = _moment(cells, columns.password_last_changed)
+    if has_password:
+        password = Password(set_at, last_used)
+
+    keys: list[AccessKey] = []
+    for slot, active_at, rotated_at, used_at, region_at, service_at in columns.keys:
+        active = _flag(cells, active_at)
+        key_created = _moment(cells, rotated_at)
+        key_used = _moment(cells, used_at)
+        if key_created is None:
             if active:
-                self.warnings.add(
-                    row.line,
-                    f"{prefix}active is true but {prefix}last_rotated is "
-                    f"{row.text(prefix + 'last_rotated')!r}; without a date the key "
-                    "cannot be judged and is not listed",
+                warn(
+                    line,
+                    f"access_key_{slot}_active is true but access_key_{slot}_last_rotated is "
+                    f"{cells[rotated_at]!r}; without a date the key cannot be judged and is "
+                    "not listed",
                 )
-            return None
+            continue
         last_use = (
             None
-            if used_at is None
-            else LastUse(
-                at=used_at,
-                region=row.optional_text(prefix + "last_used_region"),
-                service=row.optional_text(prefix + "last_used_service"),
-            )
+            if key_used is None
+            else LastUse(key_used, _text(cells, region_at), _text(cells, service_at))
         )
-        return AccessKey(
-            slot=slot,
-            access_key_id=None,
-            status=Status.ACTIVE if active else Status.INACTIVE,
-            created=created,
-            last_use=last_use,
-        )
+        status = Status.ACTIVE if active else Status.INACTIVE
+        keys.append(AccessKey(slot, None, status, key_created, last_use))
 
-    @staticmethod
-    def _certificate(row: _Row, slot: int) -> SigningCertificate | None:
-        active = row.flag(f"cert_{slot}_active")
-        created = row.moment(f"cert_{slot}_last_rotated")
-        if not active and created is None:
-            return None
-        return SigningCertificate(
-            slot=slot, status=Status.ACTIVE if active else Status.INACTIVE, created=created
-        )
+    certs: list[SigningCertificate] = []
+    for slot, active_at, rotated_at in columns.certs:
+        cert_active = _flag(cells, active_at)
+        cert_created = _moment(cells, rotated_at)
+        if cert_active or cert_created is not None:
+            status = Status.ACTIVE if cert_active else Status.INACTIVE
+            certs.append(SigningCertificate(slot, status, cert_created))
+
+    return UserCredentials(
+        name,
+        arn,
+        account_id,
+        partition,
+        is_root,
+        created,
+        _flag(cells, columns.mfa),
+        password,
+        tuple(keys),
+        tuple(certs),
+        line,
+    )

@@ -28,9 +28,12 @@ STDIN_NAME = "<stdin>"
 
 @dataclass(frozen=True, slots=True)
 class ReportSource:
-    """Where a report came from: ``name`` (a path or ``<stdin>``), ``format`` (``csv`` or
-    ``aws-cli-json``) and ``generated_time`` (report ``GeneratedTime``, aware UTC, or ``None``
-    when the input does not say, as for a bare CSV)."""
+    """Where a report came from.
+
+    ``name`` is a path or ``<stdin>``; ``format`` is ``csv`` or ``aws-cli-json``;
+    ``generated_time`` is the report's ``GeneratedTime`` (aware UTC), or ``None`` when the input
+    does not say, as for a bare CSV.
+    """
 
     name: str
     format: str

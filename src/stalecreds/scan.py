@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from stalecreds.assessment import Assessment, assess
-from stalecreds.credential_report import CredentialReportReader, ReportWarning, WarningLog
+from stalecreds.credential_report import CredentialReportReader, WarningLog
 from stalecreds.report_input import ReportSource, read_report
 from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
 
@@ -81,24 +81,25 @@ class ReportScan:
     def __iter__(self) -> Iterator[Assessment]:
         as_of = self.rules.as_of
         summary = self.summary
-        newest: datetime | None = None
+        newest = datetime.min.replace(tzinfo=UTC)
         for user in self._reader:
             summary.users += 1
             for assessment in assess(user, self.rules):
                 summary.add(assessment)
-                for moment in (assessment.created, assessment.last_used):
-                    if moment is None:
-                        continue
-                    if moment > as_of:
-                        self.warnings.add(
-                            user.line,
-                            f"{user.user}: {assessment.kind.value} date {moment.isoformat()} is "
-                            f"after the as-of time {as_of.isoformat()}",
-                        )
-                    if newest is None or moment > newest:
-                        newest = moment
+                latest = assessment.created
+                used = assessment.last_used
+                if latest is None or (used is not None and used > latest):
+                    latest = used
+                if latest is not None and latest > newest:
+                    newest = latest
+                if latest is not None and latest > as_of:
+                    self.warnings.add(
+                        user.line,
+                        f"{user.user}: {assessment.kind.value} date {latest.isoformat()} is "
+                        f"after the as-of time {as_of.isoformat()}",
+                    )
                 yield assessment
-        self._final_checks(newest)
+        self._final_checks(newest if summary.credentials else None)
 
     def _final_checks(self, newest: datetime | None) -> None:
         generated = self.source.generated_time
@@ -107,7 +108,8 @@ class ReportScan:
             self.warnings.add(
                 None,
                 f"the report was generated {generated.isoformat()}, "
-                f"{_age_text(as_of - generated)} before the as-of time; use since then is not in it",
+                f"{_age_text(as_of - generated)} before the as-of time; "
+                "use since then is not in it",
             )
         cutoff = min(self.rules.password_cutoff, self.rules.access_key_cutoff)
         if generated is None and newest is not None and newest < cutoff:
@@ -127,14 +129,21 @@ def _age_text(age: timedelta) -> str:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """A finished scan: every assessment in report order, the counts and the warnings."""
+    """A finished scan: every assessment in report order, the counts and the warnings.
+
+    Iterating it gives the assessments, so any output format can render it like a
+    :class:`ReportScan`.
+    """
 
     source: ReportSource
     as_of: datetime
     thresholds: Thresholds
     assessments: tuple[Assessment, ...]
     summary: Summary
-    warnings: tuple[ReportWarning, ...]
+    warnings: WarningLog
+
+    def __iter__(self) -> Iterator[Assessment]:
+        return iter(self.assessments)
 
     @property
     def findings(self) -> tuple[Assessment, ...]:
@@ -166,5 +175,5 @@ def scan_report(
         thresholds=rules.thresholds,
         assessments=assessments,
         summary=scan.summary,
-        warnings=tuple(scan.warnings.items),
+        warnings=scan.warnings,
     )

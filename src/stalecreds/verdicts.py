@@ -1,4 +1,4 @@
-"""Pure verdict rules: was a credential used within the chosen period?
+"""Pure verdict rules: whether a credential was used within the chosen period.
 
 No I/O and no clock: ``as_of`` is always passed in. The rules, for a credential with last
 recorded use ``L`` (``None`` when none is recorded) and creation or last reset ``K``, judged at
@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from stalecreds.facts import (
     ACCESS_KEY_TRACKING_START,
@@ -70,8 +71,7 @@ class Thresholds:
             raise ValueError("maximum ages must be at least 1 day")
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(NamedTuple):
     """A verdict and the one-sentence reason for it, naming the dates used."""
 
     verdict: Verdict
@@ -79,7 +79,7 @@ class Judgement:
 
 
 def _day(moment: datetime) -> str:
-    return moment.isoformat()[:10]
+    return moment.date().isoformat()
 
 
 class _Window:
@@ -188,7 +188,8 @@ class VerdictRules:
         if last_used is None:
             if created >= ACCESS_KEY_TRACKING_START:
                 return Judgement(
-                    Verdict.NEVER_USED, f"Never used since created {_day(created)}, {window.outside}."
+                    Verdict.NEVER_USED,
+                    f"Never used since created {_day(created)}, {window.outside}.",
                 )
             return Judgement(
                 Verdict.UNUSED,

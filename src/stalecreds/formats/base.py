@@ -1,0 +1,122 @@
+"""What an output format needs from a scan, and the flat record shared by JSON and CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Protocol
+
+from stalecreds.assessment import Assessment
+from stalecreds.credential_report import WarningLog
+from stalecreds.model import AccessKey, SigningCertificate, Status
+from stalecreds.report_input import ReportSource
+from stalecreds.scan import Summary
+from stalecreds.verdicts import Thresholds
+
+SCHEMA_VERSION = 1
+"""Version of the JSON document and CSV columns. Adding a field keeps it; changing one bumps it."""
+
+RECORD_FIELDS = (
+    "account_id",
+    "user",
+    "arn",
+    "is_root",
+    "kind",
+    "slot",
+    "access_key_id",
+    "status",
+    "created",
+    "last_used",
+    "last_used_region",
+    "last_used_service",
+    "days_since_created",
+    "days_since_last_used",
+    "mfa_active",
+    "verdict",
+    "reason",
+    "finding",
+    "finding_rules",
+    "cleanup_candidate",
+    "report_line",
+)
+"""The fields of one credential, in JSON key order and CSV column order."""
+
+
+class ScanOutput(Protocol):
+    """A scan as formats see it: metadata, one pass over the assessments, then counts/warnings.
+
+    ``summary`` and ``warnings`` are complete only after the iterator is exhausted.
+    """
+
+    @property
+    def source(self) -> ReportSource:
+        """Where the report came from."""
+
+    @property
+    def as_of(self) -> datetime:
+        """When credentials were judged (aware UTC)."""
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The maximum ages in days."""
+
+    @property
+    def summary(self) -> Summary:
+        """Counts over the scan."""
+
+    @property
+    def warnings(self) -> WarningLog:
+        """Oddities found while reading."""
+
+    def __iter__(self) -> Iterator[Assessment]:
+        """The assessments, in report order."""
+
+
+def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
+    """One credential as a flat dict with :data:`RECORD_FIELDS` as keys, in that order.
+
+    Times stay aware UTC ``datetime`` objects (each format writes them as ISO 8601); ``kind``,
+    ``status``, ``verdict`` and ``finding_rules`` hold ``StrEnum`` members, which compare and
+    serialise as their string values; ``days_since_*`` are whole days before ``as_of``; missing
+    values are ``None``.
+    """
+    owner = assessment.owner
+    credential = assessment.credential
+    created = assessment.created
+    last_used = assessment.last_used
+    region = service = slot = key_id = None
+    status: Status | None = None
+    if isinstance(credential, AccessKey):
+        slot = credential.slot
+        key_id = credential.access_key_id
+        status = credential.status
+        last_use = credential.last_use
+        if last_use is not None:
+            region = last_use.region
+            service = last_use.service
+    elif isinstance(credential, SigningCertificate):
+        slot = credential.slot
+        status = credential.status
+    return {
+        "account_id": owner.account_id,
+        "user": owner.user,
+        "arn": owner.arn,
+        "is_root": owner.is_root,
+        "kind": assessment.kind,
+        "slot": slot,
+        "access_key_id": key_id,
+        "status": status,
+        "created": created,
+        "last_used": last_used,
+        "last_used_region": region,
+        "last_used_service": service,
+        "days_since_created": None if created is None else (as_of - created).days,
+        "days_since_last_used": None if last_used is None else (as_of - last_used).days,
+        "mfa_active": owner.mfa_active,
+        "verdict": assessment.verdict,
+        "reason": assessment.reason,
+        "finding": bool(assessment.finding_rules),
+        "finding_rules": list(assessment.finding_rules),
+        "cleanup_candidate": assessment.cleanup_candidate,
+        "report_line": owner.line,
+    }

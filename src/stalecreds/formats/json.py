@@ -1,0 +1,82 @@
+"""The JSON document: the stable, versioned contract (``schema_version``).
+
+Shape::
+
+    {
+      "schema_version": 1,
+      "tool": {"name": "stalecreds", "version": "0.1.0"},
+      "as_of": "2026-11-30T08:00:00+00:00",
+      "max_age_days": {"password": 90, "access_key": 90},
+      "source": {"type": "credential_report", "file": "report.csv", "format": "csv",
+                 "generated_time": null},
+      "credentials": [
+        {one object per credential, keys as in RECORD_FIELDS},
+        ...
+      ],
+      "summary": {"users": 21, "credentials": 35, "findings": 7, ...},
+      "warnings": [{"line": 10, "message": "..."}],
+      "warnings_omitted": 0
+    }
+
+Times are ISO 8601 in UTC with a ``+00:00`` offset. Credentials are written one per line while
+the report is read, so memory stays flat for reports of any size. Encoding is orjson's.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+import orjson
+
+from stalecreds import __version__
+from stalecreds.formats.base import SCHEMA_VERSION, ScanOutput, record
+
+_BATCH = 2000
+"""Credentials encoded per write to the output stream."""
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+def render_json(scan: ScanOutput, out: TextIO) -> None:
+    """Write the JSON document for ``scan`` to ``out``."""
+    source = scan.source
+    head = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "stalecreds", "version": __version__},
+        "as_of": scan.as_of,
+        "max_age_days": {
+            "password": scan.thresholds.password_days,
+            "access_key": scan.thresholds.access_key_days,
+        },
+        "source": {
+            "type": "credential_report",
+            "file": source.name,
+            "format": source.format,
+            "generated_time": source.generated_time,
+        },
+    }
+    out.write("{\n")
+    for key, value in head.items():
+        out.write(f'  "{key}": {_dumps(value)},\n')
+    out.write('  "credentials": [')
+    as_of = scan.as_of
+    dumps = orjson.dumps
+    batch: list[bytes] = []
+    wrote_any = False
+    for assessment in scan:
+        batch.append(dumps(record(assessment, as_of)))
+        if len(batch) >= _BATCH:
+            out.write(("," if wrote_any else "") + "\n    " + b",\n    ".join(batch).decode())
+            wrote_any = True
+            batch.clear()
+    if batch:
+        out.write(("," if wrote_any else "") + "\n    " + b",\n    ".join(batch).decode())
+        wrote_any = True
+    out.write("\n  ],\n" if wrote_any else "],\n")
+    warnings = [{"line": w.line, "message": w.message} for w in scan.warnings.items]
+    out.write(f'  "summary": {_dumps(scan.summary.as_dict())},\n')
+    out.write(f'  "warnings": {_dumps(warnings)},\n')
+    out.write(f'  "warnings_omitted": {scan.warnings.dropped}\n')
+    out.write("}\n")
