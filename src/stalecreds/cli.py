@@ -33,7 +33,7 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0  no findings
   1  findings (a working credential is unused, never used or uncertain,
-     or the root user has an active access key)
+     or the root user has an active access key); 0 with --exit-zero
   2  usage or input error (the message names the file, line and column)
 """
 
@@ -117,6 +117,11 @@ def main() -> None:
     metavar="FILE",
     help="Write the result to FILE (atomically) instead of standard output.",
 )
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 even when there are findings (errors still exit 2).",
+)
 def scan(
     report_path: str | None,
     sample: bool,
@@ -126,6 +131,7 @@ def scan(
     key_max_age: int | None,
     output_format: str,
     output: Path | None,
+    exit_zero: bool,
 ) -> None:
     """Judge every console password and access key in a credential report.
 
@@ -166,7 +172,7 @@ def scan(
             f"{report_scan.summary.findings} findings)",
             err=True,
         )
-    sys.exit(EXIT_FINDINGS if report_scan.summary.findings else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if report_scan.summary.findings and not exit_zero else EXIT_OK)
 
 
 @contextlib.contextmanager
