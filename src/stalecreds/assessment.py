@@ -24,6 +24,7 @@ from stalecreds.verdicts import (
     UNTRACKED_CERTIFICATE,
     Verdict,
     VerdictRules,
+    unknown,
 )
 
 
@@ -60,6 +61,11 @@ class Assessment(NamedTuple):
     cleanup_candidate: bool
 
     @property
+    def exemption(self) -> str | None:
+        """Why the owner is exempt from findings (tag or config rule), or ``None``."""
+        return self.owner.exemption
+
+    @property
     def finding(self) -> bool:
         """True when any finding rule applies."""
         return bool(self.finding_rules)
@@ -79,14 +85,20 @@ def assess(user: UserCredentials, rules: VerdictRules) -> list[Assessment]:
     """Judge every credential of ``user`` at ``rules.as_of``, one :class:`Assessment` each.
 
     Order: the password, then access keys by slot, then signing certificates. Each key is judged
-    on its own, never in combination with the other.
+    on its own, never in combination with the other. A credential whose live lookup failed
+    (``lookup_error``) is ``unknown``; an exempt user's credentials are never findings.
     """
     results: list[Assessment] = []
     password = user.password
     if password is not None:
         set_at = password.set_at or user.created
-        verdict, reason = rules.password(password.last_used, set_at)
+        if password.lookup_error is not None:
+            verdict, reason = unknown(password.lookup_error)
+        else:
+            verdict, reason = rules.password(password.last_used, set_at)
         finding = _UNUSED_CREDENTIAL if verdict in FINDING_VERDICTS else _NO_RULES
+        if user.exemption is not None:
+            finding = _NO_RULES
         results.append(
             Assessment(
                 user,
@@ -103,11 +115,16 @@ def assess(user: UserCredentials, rules: VerdictRules) -> list[Assessment]:
     for key in user.access_keys:
         last_use = key.last_use
         used_at = None if last_use is None else last_use.at
-        verdict, reason = rules.access_key(used_at, key.created)
+        if key.lookup_error is not None:
+            verdict, reason = unknown(key.lookup_error)
+        else:
+            verdict, reason = rules.access_key(used_at, key.created)
         active = key.status is Status.ACTIVE
         finding = _UNUSED_CREDENTIAL if active and verdict in FINDING_VERDICTS else _NO_RULES
         if active and user.is_root:
             finding = (*finding, FindingRule.ROOT_ACCESS_KEY)
+        if user.exemption is not None:
+            finding = _NO_RULES
         cleanup = not active and verdict in _CLEANUP_VERDICTS
         results.append(
             Assessment(

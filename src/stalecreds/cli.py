@@ -17,7 +17,9 @@ import click
 
 from stalecreds import __version__
 from stalecreds.errors import StalecredsError
-from stalecreds.formats import OutputFormat
+from stalecreds.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
+from stalecreds.formats import OutputFormat, ScanOutput
+from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, LiveScanOptions
 from stalecreds.output import write_file_atomically, write_stdout_when_complete
 from stalecreds.report_input import STDIN_NAME, read_report
 from stalecreds.scan import ReportScan
@@ -26,6 +28,7 @@ from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_AWS_ERROR = 3
 SAMPLE_REPORT = "sample-credential-report.json"
 MAX_WARNINGS_SHOWN = 10
 
@@ -35,6 +38,8 @@ Exit codes:
   1  findings (a working credential is unused, never used or uncertain,
      or the root user has an active access key); 0 with --exit-zero
   2  usage or input error (the message names the file, line and column)
+  3  AWS error: the account could not be read, or some lookups failed
+     (those credentials are 'unknown' and the result is partial)
 """
 
 
@@ -69,8 +74,8 @@ def main() -> None:
     "--report",
     "report_path",
     metavar="FILE",
-    help="Credential report to scan: a CSV, the JSON of 'aws iam get-credential-report', "
-    "or - for standard input.",
+    help="Scan this credential report instead of a live account: a CSV, the JSON of "
+    "'aws iam get-credential-report', or - for standard input.",
 )
 @click.option(
     "--sample",
@@ -118,9 +123,46 @@ def main() -> None:
     help="Write the result to FILE (atomically) instead of standard output.",
 )
 @click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="TOML file of exemptions: [[exempt]] tables with user, arn or path globs and a reason.",
+)
+@click.option(
+    "--exempt-tag",
+    default=DEFAULT_TAG_KEY,
+    show_default=True,
+    metavar="KEY",
+    help="IAM user tag that exempts a user from findings (its value is the reason). Live only.",
+)
+@click.option("--profile", help="AWS profile for a live scan. Default: boto3's credential chain.")
+@click.option("--region", help="AWS region for the IAM endpoint's signing. Default: boto3's.")
+@click.option(
+    "--source",
+    type=click.Choice(["report", "api"]),
+    default="report",
+    show_default=True,
+    help="Live data: the credential report re-checked through the API, or the API alone "
+    "(for principals not allowed to generate a report).",
+)
+@click.option(
+    "--report-timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_TIMEOUT_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for IAM to generate the credential report.",
+)
+@click.option(
+    "--all-key-ids",
+    is_flag=True,
+    help="Look up the ID of every access key, not only of keys that are not in use.",
+)
+@click.option(
     "--exit-zero",
     is_flag=True,
-    help="Exit 0 even when there are findings (errors still exit 2).",
+    help="Exit 0 even when there are findings (errors still exit 2 or 3).",
 )
 def scan(
     report_path: str | None,
@@ -131,9 +173,19 @@ def scan(
     key_max_age: int | None,
     output_format: str,
     output: Path | None,
+    config_path: Path | None,
+    exempt_tag: str,
+    profile: str | None,
+    region: str | None,
+    source: str,
+    report_timeout: float,
+    all_key_ids: bool,
     exit_zero: bool,
 ) -> None:
-    """Judge every console password and access key in a credential report.
+    """Judge every console password and access key of an account or a credential report.
+
+    With no --report, scans the AWS account of the default credential chain (or --profile):
+    the credential report, with every credential that is not in use re-checked live.
 
     A credential is unused when it has not been used within the maximum age; one never used is
     judged by when it was created or last set. Findings are credentials that still work and are
@@ -141,38 +193,161 @@ def scan(
     """
     if sample and report_path is not None:
         raise click.UsageError("give either --report or --sample, not both")
-    if not sample and report_path is None:
-        raise click.UsageError(
-            "give --report FILE (or --sample); scanning a live account is not available yet"
-        )
     thresholds = Thresholds(password_max_age or max_age, key_max_age or max_age)
     chosen = OutputFormat(output_format)
     try:
-        with _open_input(report_path) as (stream, name):
-            lines, source = read_report(stream, name)
-            moment = as_of or (
-                source.generated_time if sample and source.generated_time else datetime.now(UTC)
+        exemptions = (
+            Exemptions(tag_key=exempt_tag)
+            if config_path is None
+            else load_exemptions(config_path, exempt_tag)
+        )
+        if sample or report_path is not None:
+            _scan_report_file(
+                None if sample else report_path,
+                sample,
+                as_of,
+                thresholds,
+                exemptions,
+                chosen,
+                output,
+                exit_zero,
             )
-            report_scan = ReportScan(lines, source, VerdictRules(moment, thresholds))
-            render = chosen.renderer()
-            if output is not None:
-                write_file_atomically(output, lambda out: render(report_scan, out))
-            elif chosen.streams:
-                write_stdout_when_complete(sys.stdout, lambda out: render(report_scan, out))
-            else:
-                render(report_scan, sys.stdout)
+        options = LiveScanOptions(
+            source=source,
+            all_key_ids=all_key_ids,
+            report_timeout=report_timeout,
+            exemptions=exemptions,
+        )
+        _scan_live(profile, region, as_of, thresholds, options, chosen, output, exit_zero)
     except StalecredsError as error:
         _fail(str(error))
+
+
+def _emit(result: ScanOutput, chosen: OutputFormat, output: Path | None) -> None:
+    """Render ``result`` to ``output`` (atomically) or standard output (only once complete)."""
+    render = chosen.renderer()
+    try:
+        if output is not None:
+            write_file_atomically(output, lambda out: render(result, out))
+        elif chosen.streams:
+            write_stdout_when_complete(sys.stdout, lambda out: render(result, out))
+        else:
+            render(result, sys.stdout)
     except OSError as error:
-        _fail(f"{error.filename or 'output'}: {error.strerror or error}")
-    _show_warnings(report_scan)
+        _fail(f"{error.filename or output or 'output'}: {error.strerror or error}")
+
+
+def _finish(result: ScanOutput, output: Path | None, exit_zero: bool, errors: int = 0) -> NoReturn:
+    """Show warnings, say where the output went, and exit with the documented code."""
+    _show_warnings(result)
+    summary = result.summary
     if output is not None:
         click.echo(
-            f"stalecreds: wrote {output} ({report_scan.summary.credentials} credentials, "
-            f"{report_scan.summary.findings} findings)",
+            f"stalecreds: wrote {output} ({summary.credentials} credentials, "
+            f"{summary.findings} findings)",
             err=True,
         )
-    sys.exit(EXIT_FINDINGS if report_scan.summary.findings and not exit_zero else EXIT_OK)
+    if errors:
+        click.echo(
+            f"stalecreds: {errors} IAM lookups failed; those credentials are 'unknown' "
+            "(the result is partial)",
+            err=True,
+        )
+        sys.exit(EXIT_AWS_ERROR)
+    sys.exit(EXIT_FINDINGS if summary.findings and not exit_zero else EXIT_OK)
+
+
+def _scan_report_file(
+    report_path: str | None,
+    sample: bool,
+    as_of: datetime | None,
+    thresholds: Thresholds,
+    exemptions: Exemptions,
+    chosen: OutputFormat,
+    output: Path | None,
+    exit_zero: bool,
+) -> NoReturn:
+    with _open_input(report_path) as (stream, name):
+        lines, source = read_report(stream, name)
+        moment = as_of or (
+            source.generated_time if sample and source.generated_time else datetime.now(UTC)
+        )
+        report_scan = ReportScan(lines, source, VerdictRules(moment, thresholds), exemptions)
+        _emit(report_scan, chosen, output)
+    _finish(report_scan, output, exit_zero)
+
+
+def _scan_live(
+    profile: str | None,
+    region: str | None,
+    as_of: datetime | None,
+    thresholds: Thresholds,
+    options: LiveScanOptions,
+    chosen: OutputFormat,
+    output: Path | None,
+    exit_zero: bool,
+) -> NoReturn:
+    from stalecreds.aws import AwsError, iam_client, make_session
+    from stalecreds.live_scan import scan_account
+
+    announced: set[str] = set()
+
+    def on_wait(state: str) -> None:
+        if state not in announced:
+            announced.add(state)
+            click.echo(f"stalecreds: waiting for the credential report ({state})", err=True)
+
+    try:
+        iam = iam_client(make_session(profile, region))
+        rules = VerdictRules(as_of or datetime.now(UTC).replace(microsecond=0), thresholds)
+        result = scan_account(iam, rules, options, on_wait=on_wait)
+    except AwsError as error:
+        click.echo(f"stalecreds: error: {error}", err=True)
+        sys.exit(EXIT_AWS_ERROR)
+    _emit(result, chosen, output)
+    _finish(result, output, exit_zero, len(result.errors))
+
+
+@main.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice([f.value for f in OutputFormat]),
+    default=OutputFormat.TABLE.value,
+    show_default=True,
+    help="table for people; json or csv for machines.",
+)
+@click.option(
+    "--max-age",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_AGE_DAYS,
+    show_default=True,
+    metavar="DAYS",
+    help="A credential not used for more days than this is unused.",
+)
+def demo(output_format: str, max_age: int) -> None:
+    """Scan a realistic demo account on a local moto IAM server (no AWS account needed).
+
+    Needs the demo extra: pip install 'stalecreds[demo]'. Exits 0 unless the demo itself fails.
+    """
+    try:
+        from stalecreds.demo import local_iam, seed_demo_account
+        from stalecreds.live_scan import scan_account
+
+        now = datetime.now(UTC).replace(microsecond=0)
+        with local_iam() as iam:
+            seed_demo_account(iam, now)
+            rules = VerdictRules(now, Thresholds(max_age, max_age))
+            result = scan_account(iam, rules, LiveScanOptions())
+        _emit(result, OutputFormat(output_format), None)
+    except StalecredsError as error:
+        _fail(str(error))
+    _show_warnings(result)
+    click.echo(
+        "stalecreds: this was a demo account on a local moto server; "
+        "run 'stalecreds scan' to scan yours",
+        err=True,
+    )
 
 
 @contextlib.contextmanager
@@ -196,9 +371,9 @@ def _open_input(path: str | None) -> Iterator[tuple[IO[bytes], str]]:
         yield stream, path
 
 
-def _show_warnings(report_scan: ReportScan) -> None:
-    log = report_scan.warnings
-    label = report_scan.source.label
+def _show_warnings(result: ScanOutput) -> None:
+    log = result.warnings
+    label = result.source.label
     for warning in log.items[:MAX_WARNINGS_SHOWN]:
         where = f"{label}, line {warning.line}" if warning.line is not None else label
         click.echo(f"stalecreds: warning: {where}: {warning.message}", err=True)

@@ -51,13 +51,16 @@ class LastUse(NamedTuple):
 class Password(NamedTuple):
     """A console password that exists (report ``password_enabled`` true, or a login profile).
 
-    ``set_at`` is when the password was last set (report ``password_last_changed``), ``None`` when
-    unknown; ``last_used`` is the last recorded sign-in (report ``password_last_used``, API
-    ``PasswordLastUsed``), ``None`` when none is recorded.
+    ``set_at`` is when the password was last set (report ``password_last_changed``, API
+    ``LoginProfile.CreateDate``), ``None`` when unknown; ``last_used`` is the last recorded sign-in
+    (report ``password_last_used``, API ``PasswordLastUsed``), ``None`` when none is recorded.
+    ``lookup_error`` says which live IAM call failed when the evidence could not be read; such a
+    password's verdict is ``unknown``.
     """
 
     set_at: datetime | None
     last_used: datetime | None
+    lookup_error: str | None = None
 
 
 class AccessKey(NamedTuple):
@@ -66,6 +69,8 @@ class AccessKey(NamedTuple):
     ``slot`` is 1 or 2 for report keys, ``None`` when the key came from the API. ``created`` is
     when the key was created or last changed (report ``access_key_N_last_rotated``, API
     ``CreateDate``). ``access_key_id`` is ``None`` when unknown (the report has no key IDs).
+    ``lookup_error`` says which live IAM call failed when the evidence could not be read; such a
+    key's verdict is ``unknown``.
     """
 
     slot: int | None
@@ -73,6 +78,7 @@ class AccessKey(NamedTuple):
     status: Status
     created: datetime
     last_use: LastUse | None
+    lookup_error: str | None = None
 
 
 class SigningCertificate(NamedTuple):
@@ -95,8 +101,10 @@ class UserCredentials(NamedTuple):
 
     ``user`` is the IAM user name, or ``<root_account>`` for the root user. ``account_id`` and
     ``partition`` (``aws``, ``aws-cn``, ``aws-us-gov``) come from ``arn``. ``created`` is the
-    report's ``user_creation_time`` (for root: when the account was created). ``line`` is the
-    report line the row started on, or ``None`` when not from a file.
+    report's ``user_creation_time`` (for root: when the account was created). ``mfa_active`` is
+    ``None`` when the source does not say (the IAM API path does not list MFA devices). ``line``
+    is the report line the row started on, or ``None`` when not from a report. ``exemption`` is
+    the reason the user is exempt from findings (an IAM tag or a config rule), or ``None``.
     """
 
     user: str
@@ -105,8 +113,9 @@ class UserCredentials(NamedTuple):
     partition: str
     is_root: bool
     created: datetime
-    mfa_active: bool
+    mfa_active: bool | None
     password: Password | None
     access_keys: tuple[AccessKey, ...]
     certificates: tuple[SigningCertificate, ...]
     line: int | None = None
+    exemption: str | None = None

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from stalecreds.assessment import Assessment, assess
 from stalecreds.credential_report import CredentialReportReader, WarningLog
+from stalecreds.exemptions import Exemptions
 from stalecreds.report_input import ReportSource, read_report
 from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
 
@@ -56,14 +57,22 @@ class ReportScan:
     """A lazy scan of one credential report; iterate it once for the assessments, in report order.
 
     ``lines`` are the report's CSV lines; ``source`` says where they came from; ``rules`` holds
-    ``as_of`` and the thresholds. While iterating, :attr:`summary` counts and :attr:`warnings`
+    ``as_of`` and the thresholds; ``exemptions`` (config rules only: a file has no tags) marks
+    exempt users. While iterating, :attr:`summary` counts and :attr:`warnings`
     collects oddities; both are complete once iteration ends. Iteration raises
     :class:`~stalecreds.errors.ReportFormatError` at the first malformed row.
     """
 
-    def __init__(self, lines: Iterable[str], source: ReportSource, rules: VerdictRules) -> None:
+    def __init__(
+        self,
+        lines: Iterable[str],
+        source: ReportSource,
+        rules: VerdictRules,
+        exemptions: Exemptions | None = None,
+    ) -> None:
         self.source = source
         self.rules = rules
+        self.exemptions = exemptions
         self.summary = Summary()
         self.warnings = WarningLog()
         self._reader = CredentialReportReader(lines, source.label, self.warnings)
@@ -82,8 +91,11 @@ class ReportScan:
         as_of = self.rules.as_of
         summary = self.summary
         newest = datetime.min.replace(tzinfo=UTC)
+        exemptions = self.exemptions if self.exemptions and self.exemptions.rules else None
         for user in self._reader:
             summary.users += 1
+            if exemptions is not None:
+                user = user._replace(exemption=exemptions.by_config(user))
             for assessment in assess(user, self.rules):
                 summary.add(assessment)
                 latest = assessment.created

@@ -199,6 +199,11 @@ class VerdictRules:
         return Judgement(Verdict.UNUSED, f"Last used {_day(last_used)}, {window.outside}.")
 
 
+def unknown(error: str) -> Judgement:
+    """The judgement of a credential whose evidence could not be read: never ``unused``."""
+    return Judgement(Verdict.UNKNOWN, f"Could not read its use from IAM: {error}.")
+
+
 UNTRACKED_CERTIFICATE = Judgement(
     Verdict.UNTRACKED, "IAM does not record when a signing certificate is used."
 )

@@ -63,16 +63,18 @@ def render_json(scan: ScanOutput, out: TextIO) -> None:
     out.write('  "credentials": [')
     as_of = scan.as_of
     dumps = orjson.dumps
-    batch: list[bytes] = []
+    # Each record is decoded as soon as it is encoded: orjson's result holds a 4 KiB buffer, and
+    # keeping a batch of those alive costs more than the encoding itself.
+    batch: list[str] = []
     wrote_any = False
     for assessment in scan:
-        batch.append(dumps(record(assessment, as_of)))
+        batch.append(dumps(record(assessment, as_of)).decode())
         if len(batch) >= _BATCH:
-            out.write(("," if wrote_any else "") + "\n    " + b",\n    ".join(batch).decode())
+            out.write(("," if wrote_any else "") + "\n    " + ",\n    ".join(batch))
             wrote_any = True
             batch.clear()
     if batch:
-        out.write(("," if wrote_any else "") + "\n    " + b",\n    ".join(batch).decode())
+        out.write(("," if wrote_any else "") + "\n    " + ",\n    ".join(batch))
         wrote_any = True
     out.write("\n  ],\n" if wrote_any else "],\n")
     warnings = [{"line": w.line, "message": w.message} for w in scan.warnings.items]

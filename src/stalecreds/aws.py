@@ -1,0 +1,88 @@
+"""The boto3 edge: sessions, IAM clients with adaptive retries, and AWS errors as one line.
+
+Everything that talks to AWS goes through a client made here. boto3's own credential chain,
+``--profile``/``--region`` and ``AWS_ENDPOINT_URL`` (how the tests reach a local moto server)
+are honoured as boto3 does; throttling of ordinary calls is retried by botocore's adaptive retry
+mode, not by our code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+
+from stalecreds import __version__
+from stalecreds.errors import StalecredsError
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+MAX_ATTEMPTS = 10
+"""Attempts per API call, first included, under botocore's adaptive retry mode."""
+
+CLIENT_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+    user_agent_extra=f"stalecreds/{__version__}",
+)
+"""Client configuration: adaptive retries (throttling backs off client-side) and our user agent."""
+
+
+class AwsError(StalecredsError):
+    """An AWS API call failed after botocore's retries.
+
+    ``action`` is the IAM action (``iam:ListUsers``); ``code`` is the AWS error code
+    (``AccessDenied``, ``Throttling`` …) or the botocore error class for transport failures.
+    """
+
+    def __init__(self, action: str, code: str, message: str) -> None:
+        self.action = action
+        self.code = code
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.action} failed: {self.code}: {self.message}"
+
+
+def error_code(error: ClientError) -> str:
+    """The AWS error code of a ``ClientError`` (``Error.Code``), or ``Unknown``."""
+    return str(error.response.get("Error", {}).get("Code") or "Unknown")
+
+
+@contextlib.contextmanager
+def aws_errors(action: str) -> Iterator[None]:
+    """Turn botocore exceptions raised inside the block into :class:`AwsError` for ``action``."""
+    try:
+        yield
+    except ClientError as error:
+        message = str(error.response.get("Error", {}).get("Message") or "").strip()
+        raise AwsError(action, error_code(error), message or "no message") from None
+    except NoCredentialsError:
+        raise AwsError(
+            action,
+            "NoCredentials",
+            "no AWS credentials found (environment, --profile, SSO or instance role)",
+        ) from None
+    except BotoCoreError as error:
+        raise AwsError(action, type(error).__name__, str(error)) from None
+
+
+def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
+    """A boto3 session from the default credential chain, or from ``profile``.
+
+    Raises :class:`StalecredsError` when the profile does not exist.
+    """
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as error:
+        raise StalecredsError(f"AWS profile not found: {error.kwargs.get('profile')}") from None
+
+
+def iam_client(session: boto3.Session) -> IAMClient:
+    """An IAM client with :data:`CLIENT_CONFIG`. Clients are thread-safe; sessions are not."""
+    return session.client("iam", config=CLIENT_CONFIG)

@@ -1,0 +1,138 @@
+"""``stalecreds demo``: scan a small, realistic account on a local moto IAM server.
+
+Starts moto's ``ThreadedMotoServer`` on 127.0.0.1 (an ephemeral port) in this process, seeds an
+account whose dates are relative to now (so the demo never goes stale), and runs the same live
+scan as ``stalecreds scan``, with a client pinned to that endpoint and to throw-away credentials:
+the demo can never reach AWS. moto is an optional extra: ``pip install 'stalecreds[demo]'``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from stalecreds.aws import CLIENT_CONFIG
+from stalecreds.errors import StalecredsError
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+DEMO_ACCOUNT_ID = "123456789012"
+"""moto's default account ID."""
+
+_DEMO_SECRET = "demo-secret-not-a-real-key"
+
+
+@contextlib.contextmanager
+def local_iam() -> Iterator[IAMClient]:
+    """Run a moto IAM server on 127.0.0.1 for the duration, yielding a client bound to it.
+
+    Raises :class:`StalecredsError` when moto is not installed.
+    """
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise StalecredsError("the demo needs moto: pip install 'stalecreds[demo]'") from None
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        session = boto3.Session(
+            aws_access_key_id="AKIADEMODEMODEMODEMO",
+            aws_secret_access_key=_DEMO_SECRET,
+            region_name="us-east-1",
+        )
+        iam = session.client("iam", endpoint_url=f"http://{host}:{port}", config=CLIENT_CONFIG)
+        # NOTE: moto always reports GeneratedTime 2015-02-02T20:02:02Z and rebuilds the report on
+        # every call (shared/spec §8); like IAM, say the report was generated when it was fetched.
+        iam.meta.events.register("after-call.iam.GetCredentialReport", _stamp_generated_time)
+        yield iam
+    finally:
+        server.stop()
+
+
+def _stamp_generated_time(parsed: dict[str, Any], **_: Any) -> None:
+    if "GeneratedTime" in parsed:
+        parsed["GeneratedTime"] = datetime.now(UTC).replace(microsecond=0)
+
+
+def seed_demo_account(iam: IAMClient, now: datetime) -> None:
+    """Create the demo users through the API, then age their dates in moto's backend.
+
+    moto cannot be told over HTTP when a key was created or last used, so the dates are set on
+    its in-process backend objects (public API since moto issue #5927).
+    """
+    from moto.iam.models import AccessKeyLastUsed, iam_backends
+
+    def days(n: float) -> datetime:
+        return now - timedelta(days=n)
+
+    people = {
+        # name: (path, days since created, password: (days since set, days since last sign-in))
+        "alice": ("/engineering/", 1400, (90, 1)),
+        "bob": ("/engineering/", 900, (400, 210)),
+        "carol": ("/engineering/", 3, (3, None)),
+        "dave": ("/finance/", 420, (420, None)),
+        "break-glass": ("/", 1600, (700, 500)),
+    }
+    services = {
+        "ci-deploy": ("/service/", 1000),
+        "data-pipeline": ("/service/", 800),
+        "legacy-backup": ("/service/", 4650),
+        "reporting": ("/service/", 10),
+    }
+    for name, (path, _, _) in people.items():
+        iam.create_user(UserName=name, Path=path)
+        iam.create_login_profile(UserName=name, Password="Demo-password-1!")
+    for name, (path, _) in services.items():
+        iam.create_user(UserName=name, Path=path)
+    iam.tag_user(
+        UserName="break-glass",
+        Tags=[{"Key": "stalecreds:exempt", "Value": "Emergency access, tested every quarter"}],
+    )
+    keys: dict[str, list[str]] = {}
+    for name in (
+        "alice",
+        "bob",
+        "ci-deploy",
+        "ci-deploy",
+        "data-pipeline",
+        "data-pipeline",
+        "legacy-backup",
+        "reporting",
+    ):
+        keys.setdefault(name, []).append(
+            iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+        )
+    iam.update_access_key(UserName="ci-deploy", AccessKeyId=keys["ci-deploy"][1], Status="Inactive")
+
+    backend = iam_backends[DEMO_ACCOUNT_ID]["global"]
+    for name, (_, created, (_, used)) in people.items():
+        user = backend.users[name]
+        user.create_date = days(created)
+        # moto annotates password_last_used as None; it reads a datetime there (issue #5927).
+        user.password_last_used = None if used is None else days(used)  # type: ignore[assignment]
+    for name, (_, created) in services.items():
+        backend.users[name].create_date = days(created)
+    # name: [(days since key created, days since last used or None, service, region)]
+    key_history: dict[str, list[tuple[float, float | None, str, str]]] = {
+        "alice": [(300, 0.2, "sts", "eu-west-1")],
+        "bob": [(700, 200, "ec2", "us-east-1")],
+        "ci-deploy": [(400, 0.05, "s3", "us-east-1"), (900, 400, "ecr", "us-west-2")],
+        "data-pipeline": [(300, None, "", ""), (700, 1, "dynamodb", "eu-central-1")],
+        "legacy-backup": [(4650, None, "", "")],
+        "reporting": [(10, None, "", "")],
+    }
+    for name, history in key_history.items():
+        for key, (key_age, key_used, service, region) in zip(
+            backend.users[name].access_keys, history, strict=True
+        ):
+            key.create_date = days(key_age).replace(microsecond=0)
+            if key_used is not None:
+                key.last_used = AccessKeyLastUsed(days(key_used), service, region)

@@ -1,0 +1,117 @@
+"""Which users are exempt from findings, and why. Matching is pure; loading reads a TOML file.
+
+A user is exempt when it carries the IAM tag ``stalecreds:exempt`` (the tag's value is the
+reason), or when a rule in the config file matches its user name, ARN or path. Exempt
+credentials are still listed, with their verdicts, marked exempt; they are never findings.
+
+Config file (``--config``)::
+
+    [[exempt]]
+    user = "break-glass"               # glob on the user name
+    reason = "Emergency access; reviewed every quarter"
+
+    [[exempt]]
+    path = "/service/legacy/*"        # glob on the IAM path
+    reason = "Owned by the legacy team until 2027"
+
+    [[exempt]]
+    arn = "arn:aws:iam::111122223333:user/*"
+    reason = "Sandbox account"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import NamedTuple
+
+from stalecreds.errors import InputError
+from stalecreds.model import UserCredentials
+
+DEFAULT_TAG_KEY = "stalecreds:exempt"
+"""The IAM user tag whose presence exempts a user; its value is the reason."""
+
+_FIELDS = ("user", "arn", "path")
+
+
+class ExemptionRule(NamedTuple):
+    """One ``[[exempt]]`` entry: ``field`` (``user``, ``arn`` or ``path``), a glob and a reason."""
+
+    field: str
+    pattern: str
+    reason: str
+
+
+def user_path(arn: str, user: str) -> str:
+    """The IAM path of a user from its ARN (``…:user/service/ci`` gives ``/service/``)."""
+    resource = arn.split(":", 5)[-1]
+    if not resource.startswith("user/") or not resource.endswith(user):
+        return "/"
+    return resource[len("user") : len(resource) - len(user)] or "/"
+
+
+class Exemptions:
+    """The exemption rules of one run: config rules and the tag key."""
+
+    def __init__(
+        self, rules: tuple[ExemptionRule, ...] = (), tag_key: str = DEFAULT_TAG_KEY
+    ) -> None:
+        self.rules = rules
+        self.tag_key = tag_key
+
+    def by_config(self, user: UserCredentials) -> str | None:
+        """The reason of the first config rule matching ``user``, or ``None``."""
+        for rule in self.rules:
+            if rule.field == "user":
+                value = user.user
+            elif rule.field == "arn":
+                value = user.arn
+            else:
+                value = user_path(user.arn, user.user)
+            if fnmatchcase(value, rule.pattern):
+                return f"{rule.reason} (config: {rule.field} = {rule.pattern!r})"
+        return None
+
+    def by_tags(self, tags: dict[str, str]) -> str | None:
+        """The reason given by the exemption tag among ``tags``, or ``None``."""
+        if self.tag_key not in tags:
+            return None
+        value = tags[self.tag_key].strip()
+        return f"{value or 'exempt'} (tag {self.tag_key})"
+
+
+def load_exemptions(path: Path, tag_key: str = DEFAULT_TAG_KEY) -> Exemptions:
+    """Read the ``[[exempt]]`` rules of a TOML config file.
+
+    Raises :class:`InputError` naming the file (and line and column for TOML syntax errors)
+    when the file cannot be read or a rule lacks a field or reason.
+    """
+    name = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError(name, error.strerror or str(error)) from None
+    except UnicodeDecodeError:
+        raise InputError(name, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(name, f"not valid TOML: {error}") from None
+    entries = data.get("exempt", [])
+    if not isinstance(entries, list):
+        raise InputError(name, "'exempt' must be an array of tables: [[exempt]]")
+    rules: list[ExemptionRule] = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"[[exempt]] entry {number}"
+        if not isinstance(entry, dict):
+            raise InputError(name, f"{where} is not a table")
+        fields = [field for field in _FIELDS if field in entry]
+        if len(fields) != 1:
+            raise InputError(name, f"{where} needs exactly one of user, arn or path")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError(name, f"{where} needs a reason")
+        pattern = entry[fields[0]]
+        if not isinstance(pattern, str):
+            raise InputError(name, f"{where}: {fields[0]} must be a string")
+        rules.append(ExemptionRule(fields[0], pattern, reason.strip()))
+    return Exemptions(tuple(rules), tag_key)

@@ -1,0 +1,130 @@
+"""The IAM read calls stalecreds makes, each a thin wrapper returning model values.
+
+Every method raises :class:`~stalecreds.aws.AwsError` naming the IAM action when the call fails
+after botocore's retries. Paginated calls use boto3's paginators (they follow ``IsTruncated`` and
+``Marker``). No method is ever called for the root user (``<root_account>`` is not an IAM user).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from stalecreds.aws import AwsError, aws_errors
+from stalecreds.key_ids import ListedKey
+from stalecreds.model import LastUse, Status
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam import IAMClient
+
+LIST_USERS_PAGE_SIZE = 1000
+"""``MaxItems`` for ListUsers: the largest IAM allows, so 5,000 users take five calls."""
+
+
+class ApiUser(NamedTuple):
+    """One ``ListUsers`` entry: name, ARN, path, ``CreateDate`` and ``PasswordLastUsed``."""
+
+    name: str
+    arn: str
+    path: str
+    created: datetime
+    password_last_used: datetime | None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _status(value: str) -> Status:
+    try:
+        return Status(value)
+    except ValueError:
+        return Status.INACTIVE  # an unknown status is treated as not usable
+
+
+class IamReads:
+    """Read-only IAM calls over one (thread-safe) client."""
+
+    def __init__(self, iam: IAMClient) -> None:
+        self.iam = iam
+
+    def list_users(self) -> Iterator[ApiUser]:
+        """Every IAM user (``iam:ListUsers``), following ``IsTruncated`` page by page."""
+        paginator = self.iam.get_paginator("list_users")
+        with aws_errors("iam:ListUsers"):
+            for page in paginator.paginate(PaginationConfig={"PageSize": LIST_USERS_PAGE_SIZE}):
+                for user in page["Users"]:
+                    used = user.get("PasswordLastUsed")
+                    yield ApiUser(
+                        user["UserName"],
+                        user["Arn"],
+                        user.get("Path", "/"),
+                        _utc(user["CreateDate"]),
+                        None if used is None else _utc(used),
+                    )
+
+    def list_access_keys(self, user: str) -> list[ListedKey]:
+        """The user's access keys (``iam:ListAccessKeys``), in IAM's order."""
+        paginator = self.iam.get_paginator("list_access_keys")
+        keys: list[ListedKey] = []
+        with aws_errors("iam:ListAccessKeys"):
+            for page in paginator.paginate(UserName=user):
+                keys.extend(
+                    ListedKey(
+                        key["AccessKeyId"],
+                        _status(key.get("Status", "Inactive")),
+                        _utc(key["CreateDate"]),
+                    )
+                    for key in page["AccessKeyMetadata"]
+                )
+        return keys
+
+    def access_key_last_used(self, access_key_id: str) -> LastUse | None:
+        """The key's last use (``iam:GetAccessKeyLastUsed``), or ``None`` when none is recorded.
+
+        ``Region`` and ``ServiceName`` of ``N/A`` become ``None`` (S3 is not regional).
+        """
+        with aws_errors("iam:GetAccessKeyLastUsed"):
+            response = self.iam.get_access_key_last_used(AccessKeyId=access_key_id)
+        last = response["AccessKeyLastUsed"]
+        used = last.get("LastUsedDate")
+        if used is None:
+            return None
+        region = last.get("Region")
+        service = last.get("ServiceName")
+        return LastUse(
+            _utc(used),
+            None if region in (None, "N/A") else region,
+            None if service in (None, "N/A") else service,
+        )
+
+    def login_profile_created(self, user: str) -> datetime | None:
+        """When the user's console password was created (``iam:GetLoginProfile``).
+
+        ``None`` when the user has no password (``NoSuchEntity``, HTTP 404).
+        """
+        try:
+            with aws_errors("iam:GetLoginProfile"):
+                response = self.iam.get_login_profile(UserName=user)
+        except AwsError as error:
+            if error.code == "NoSuchEntity":
+                return None
+            raise
+        return _utc(response["LoginProfile"]["CreateDate"])
+
+    def password_last_used(self, user: str) -> datetime | None:
+        """The user's last console sign-in (``iam:GetUser`` ``PasswordLastUsed``), or ``None``."""
+        with aws_errors("iam:GetUser"):
+            used = self.iam.get_user(UserName=user)["User"].get("PasswordLastUsed")
+        return None if used is None else _utc(used)
+
+    def user_tags(self, user: str) -> dict[str, str]:
+        """The user's tags (``iam:ListUserTags``)."""
+        paginator = self.iam.get_paginator("list_user_tags")
+        tags: dict[str, str] = {}
+        with aws_errors("iam:ListUserTags"):
+            for page in paginator.paginate(UserName=user):
+                for tag in page["Tags"]:
+                    tags[tag["Key"]] = tag["Value"]
+        return tags
