@@ -1,0 +1,274 @@
+"""Turn a scan's findings into a remediation plan. Pure: no I/O, no clock.
+
+A plan has one :class:`Step` per credential to act on, each with the evidence behind it and the
+live state it expects to find when applied, and one :class:`Exclusion` per finding it will not
+touch, with the reason. Never in a plan: the access key the run itself signs with, the root
+user's credentials, exempt users, verdicts other than ``unused`` and ``never_used``, and keys
+whose ID is unknown.
+
+Staged clean-up: an ``Inactive`` key that is still unused is planned for deletion once it has
+been inactive for ``quarantine_days`` — known from an earlier apply's journal, else bounded from
+below by its last use (or creation) in the scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from stalecreds.assessment import Assessment
+from stalecreds.model import AccessKey, CredentialKind, Password, Status
+from stalecreds.remediation import Action
+from stalecreds.verdicts import Thresholds, Verdict
+
+DEFAULT_QUARANTINE_DAYS = 30
+"""Days an unused key stays ``Inactive`` before the plan deletes it."""
+
+PLANNABLE_VERDICTS = frozenset({Verdict.UNUSED, Verdict.NEVER_USED})
+
+
+class PlanPolicy(NamedTuple):
+    """What to do per kind: keys ``deactivate`` or ``delete``; passwords ``delete`` or ``reset``."""
+
+    key_action: str = "deactivate"
+    password_action: str = "delete"
+    quarantine_days: int = DEFAULT_QUARANTINE_DAYS
+
+
+class Caller(NamedTuple):
+    """Who runs the plan.
+
+    ``arn`` and ``account_id`` come from STS ``GetCallerIdentity``; ``access_key_id`` is the key
+    the session signs with (``None`` when unknown).
+    """
+
+    arn: str
+    account_id: str
+    access_key_id: str | None
+
+
+class Evidence(NamedTuple):
+    """Why a credential is in the plan, as the scan saw it."""
+
+    verdict: Verdict
+    reason: str
+    created: datetime | None
+    last_used: datetime | None
+    last_used_region: str | None
+    last_used_service: str | None
+
+
+class Step(NamedTuple):
+    """One remedy for one credential, with the state it expects at apply time.
+
+    ``expect_status`` is the key status that must still hold (``None`` for passwords);
+    ``unused_before`` is the window start: the live last use must still be before it.
+    ``step_id`` is stable across runs of the same plan, so a resumed apply skips finished steps.
+    """
+
+    step_id: str
+    account_id: str
+    user: str
+    arn: str
+    kind: CredentialKind
+    slot: int | None
+    access_key_id: str | None
+    action: Action
+    expect_status: Status | None
+    unused_before: datetime
+    evidence: Evidence
+
+
+class Exclusion(NamedTuple):
+    """A finding (or clean-up candidate) the plan will not touch, and why."""
+
+    account_id: str
+    user: str
+    arn: str
+    kind: CredentialKind
+    slot: int | None
+    access_key_id: str | None
+    verdict: Verdict
+    reason: str
+
+
+class Plan(NamedTuple):
+    """A remediation plan: when and for what it was made, its steps and its exclusions."""
+
+    plan_id: str
+    created: datetime
+    account_id: str
+    caller: Caller | None
+    as_of: datetime
+    thresholds: Thresholds
+    policy: PlanPolicy
+    steps: tuple[Step, ...]
+    excluded: tuple[Exclusion, ...]
+
+
+def _evidence(assessment: Assessment) -> Evidence:
+    credential = assessment.credential
+    region = service = None
+    if isinstance(credential, AccessKey) and credential.last_use is not None:
+        region, service = credential.last_use.region, credential.last_use.service
+    return Evidence(
+        assessment.verdict,
+        assessment.reason,
+        assessment.created,
+        assessment.last_used,
+        region,
+        service,
+    )
+
+
+def build_plan(
+    assessments: Iterable[Assessment],
+    *,
+    plan_id: str,
+    created: datetime,
+    as_of: datetime,
+    thresholds: Thresholds,
+    policy: PlanPolicy = PlanPolicy(),  # noqa: B008 - an immutable NamedTuple
+    caller: Caller | None = None,
+    deactivated_at: Mapping[str, datetime] | None = None,
+) -> Plan:
+    """Plan a remedy for every finding and clean-up candidate that may be acted on.
+
+    ``as_of`` and ``thresholds`` are the scan's; the window starts they give become each step's
+    ``unused_before``. ``deactivated_at`` maps access key IDs to when an earlier apply
+    deactivated them (from journals). Raises ``ValueError`` for an unknown policy action.
+    """
+    if policy.key_action not in ("deactivate", "delete"):
+        raise ValueError(f"unknown key action {policy.key_action!r}")
+    if policy.password_action not in ("delete", "reset"):
+        raise ValueError(f"unknown password action {policy.password_action!r}")
+    deactivated_at = deactivated_at or {}
+    key_cutoff = as_of - timedelta(days=thresholds.access_key_days)
+    password_cutoff = as_of - timedelta(days=thresholds.password_days)
+    steps: list[Step] = []
+    excluded: list[Exclusion] = []
+    accounts: set[str] = set()
+    for assessment in assessments:
+        if not (
+            assessment.finding_rules
+            or assessment.cleanup_candidate
+            or assessment.verdict is Verdict.UNKNOWN
+            or (assessment.exemption is not None and assessment.verdict in PLANNABLE_VERDICTS)
+        ):
+            continue
+        accounts.add(assessment.owner.account_id)
+        credential = assessment.credential
+        reason = _exclusion_reason(assessment, caller)
+        if reason is not None:
+            excluded.append(_exclusion(assessment, reason))
+            continue
+        if isinstance(credential, Password):
+            action = (
+                Action.DELETE_LOGIN_PROFILE
+                if policy.password_action == "delete"
+                else Action.RESET_LOGIN_PROFILE
+            )
+            steps.append(_step(assessment, action, None, None, None, password_cutoff, "password"))
+            continue
+        assert isinstance(credential, AccessKey)  # certificates are never findings
+        key_id = credential.access_key_id or ""
+        if credential.status is Status.ACTIVE:
+            action = (
+                Action.DEACTIVATE_ACCESS_KEY
+                if policy.key_action == "deactivate"
+                else Action.DELETE_ACCESS_KEY
+            )
+        else:
+            since = deactivated_at.get(key_id) or assessment.last_used or assessment.created
+            if since is None or created - since < timedelta(days=policy.quarantine_days):
+                when = "an unknown time" if since is None else since.date().isoformat()
+                reason = (
+                    f"inactive and unused since {when}: deleted once it has been inactive "
+                    f"for {policy.quarantine_days} days"
+                )
+                excluded.append(_exclusion(assessment, reason))
+                continue
+            action = Action.DELETE_ACCESS_KEY
+        steps.append(
+            _step(
+                assessment, action, credential.slot, key_id, credential.status, key_cutoff, key_id
+            )
+        )
+    account = next(iter(accounts)) if len(accounts) == 1 else (caller.account_id if caller else "")
+    return Plan(
+        plan_id,
+        created,
+        account,
+        caller,
+        as_of,
+        thresholds,
+        policy,
+        tuple(steps),
+        tuple(excluded),
+    )
+
+
+def _exclusion(assessment: Assessment, reason: str) -> Exclusion:
+    owner = assessment.owner
+    credential = assessment.credential
+    key = credential if isinstance(credential, AccessKey) else None
+    return Exclusion(
+        owner.account_id,
+        owner.user,
+        owner.arn,
+        assessment.kind,
+        None if key is None else key.slot,
+        None if key is None else key.access_key_id,
+        assessment.verdict,
+        reason,
+    )
+
+
+def _step(
+    assessment: Assessment,
+    action: Action,
+    slot: int | None,
+    key_id: str | None,
+    status: Status | None,
+    cutoff: datetime,
+    target: str,
+) -> Step:
+    owner = assessment.owner
+    return Step(
+        f"{owner.account_id}/{owner.user}/{target}/{action.value}",
+        owner.account_id,
+        owner.user,
+        owner.arn,
+        assessment.kind,
+        slot,
+        key_id,
+        action,
+        status,
+        cutoff,
+        _evidence(assessment),
+    )
+
+
+def _exclusion_reason(assessment: Assessment, caller: Caller | None) -> str | None:
+    """Why this credential must not be acted on, or ``None`` when it may be."""
+    owner = assessment.owner
+    credential = assessment.credential
+    if owner.is_root:
+        return (
+            "root user credentials are never changed automatically: sign in as the root user "
+            "and remove them (Security credentials page)"
+        )
+    if assessment.exemption is not None:
+        return f"exempt: {assessment.exemption}"
+    if assessment.verdict not in PLANNABLE_VERDICTS:
+        return {
+            Verdict.UNCERTAIN: "uncertain: a sign-in in IAM's 2018 recording gap would not show",
+            Verdict.UNKNOWN: "unknown: its use could not be read from IAM",
+        }.get(assessment.verdict, f"verdict {assessment.verdict.value}")
+    if isinstance(credential, AccessKey):
+        if credential.access_key_id is None:
+            return "access key ID unknown (a credential report has none): scan the live account"
+        if caller is not None and credential.access_key_id == caller.access_key_id:
+            return "this is the access key the run itself signs with"
+    return None

@@ -1,0 +1,232 @@
+"""The plan document: a versioned JSON file people review and ``stalecreds apply`` reads.
+
+Shape (``plan_version`` 1)::
+
+    {"plan_version": 1, "plan_id": "…", "created": "…", "account_id": "111122223333",
+     "caller": {"arn": "…", "account_id": "…", "access_key_id": "AKIA…"} | null,
+     "as_of": "…", "max_age_days": {"password": 90, "access_key": 90},
+     "policy": {"key_action": "deactivate", "password_action": "delete", "quarantine_days": 30},
+     "steps": [{"step_id", "account_id", "user", "arn", "kind", "slot", "access_key_id",
+                "action", "expect": {"status": "Active" | null, "unused_before": "…"},
+                "evidence": {"verdict", "reason", "created", "last_used", "last_used_region",
+                             "last_used_service"}}],
+     "excluded": [{"account_id", "user", "arn", "kind", "slot", "access_key_id", "verdict",
+                   "reason"}]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from stalecreds.errors import InputError
+from stalecreds.model import CredentialKind, Status
+from stalecreds.plan import Caller, Evidence, Exclusion, Plan, PlanPolicy, Step
+from stalecreds.remediation import Action
+from stalecreds.verdicts import Thresholds, Verdict
+
+PLAN_VERSION = 1
+"""The version of the plan document this code writes and reads."""
+
+_T = TypeVar("_T")
+
+
+class PlanFormatError(InputError):
+    """A plan file cannot be read: not JSON, another version, or a missing or bad field."""
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def plan_to_json(plan: Plan) -> str:
+    """The plan as an indented JSON document (UTF-8 text, trailing newline)."""
+    document = {
+        "plan_version": PLAN_VERSION,
+        "plan_id": plan.plan_id,
+        "created": _iso(plan.created),
+        "account_id": plan.account_id,
+        "caller": None if plan.caller is None else plan.caller._asdict(),
+        "as_of": _iso(plan.as_of),
+        "max_age_days": {
+            "password": plan.thresholds.password_days,
+            "access_key": plan.thresholds.access_key_days,
+        },
+        "policy": plan.policy._asdict(),
+        "steps": [
+            {
+                "step_id": step.step_id,
+                "account_id": step.account_id,
+                "user": step.user,
+                "arn": step.arn,
+                "kind": step.kind.value,
+                "slot": step.slot,
+                "access_key_id": step.access_key_id,
+                "action": step.action.value,
+                "expect": {
+                    "status": None if step.expect_status is None else step.expect_status.value,
+                    "unused_before": _iso(step.unused_before),
+                },
+                "evidence": {
+                    "verdict": step.evidence.verdict.value,
+                    "reason": step.evidence.reason,
+                    "created": _iso(step.evidence.created),
+                    "last_used": _iso(step.evidence.last_used),
+                    "last_used_region": step.evidence.last_used_region,
+                    "last_used_service": step.evidence.last_used_service,
+                },
+            }
+            for step in plan.steps
+        ],
+        "excluded": [
+            {
+                **exclusion._asdict(),
+                "kind": exclusion.kind.value,
+                "verdict": exclusion.verdict.value,
+            }
+            for exclusion in plan.excluded
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+class _Reader:
+    """Typed field access that names the field of any bad value."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, where: str, message: str) -> PlanFormatError:
+        return PlanFormatError(self.name, f"{where}: {message}")
+
+    def optional(self, data: Any, key: str, kind: type[_T], where: str) -> _T | None:
+        if not isinstance(data, dict) or key not in data:
+            raise self.fail(where, f"missing field {key!r}")
+        value = data[key]
+        if value is None:
+            return None
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(where, f"{key!r} must be {kind.__name__}, got {value!r}")
+        return value
+
+    def get(self, data: Any, key: str, kind: type[_T], where: str) -> _T:
+        value = self.optional(data, key, kind, where)
+        if value is None:
+            raise self.fail(where, f"{key!r} must not be null")
+        return value
+
+    def optional_moment(self, data: Any, key: str, where: str) -> datetime | None:
+        value = self.optional(data, key, str, where)
+        if value is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise self.fail(where, f"{key!r} is not an ISO 8601 time: {value!r}") from None
+        if parsed.tzinfo is None:
+            raise self.fail(where, f"{key!r} has no UTC offset: {value!r}")
+        return parsed.astimezone(UTC)
+
+    def moment(self, data: Any, key: str, where: str) -> datetime:
+        value = self.optional_moment(data, key, where)
+        if value is None:
+            raise self.fail(where, f"{key!r} must not be null")
+        return value
+
+    def enum(self, data: Any, key: str, make: Callable[[str], _T], where: str) -> _T:
+        value = self.get(data, key, str, where)
+        try:
+            return make(value)
+        except ValueError:
+            raise self.fail(where, f"{key!r} has an unknown value {value!r}") from None
+
+
+def plan_from_json(text: str, name: str) -> Plan:
+    """Read a plan document. Raises :class:`PlanFormatError` naming the file and the field."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PlanFormatError(
+            name, f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno
+        ) from None
+    r = _Reader(name)
+    version = r.get(data, "plan_version", int, "plan")
+    if version != PLAN_VERSION:
+        raise r.fail("plan", f"plan_version {version} is not supported (this is {PLAN_VERSION})")
+    caller_data = r.optional(data, "caller", dict, "plan")
+    caller = None
+    if caller_data is not None:
+        caller = Caller(
+            r.get(caller_data, "arn", str, "caller"),
+            r.get(caller_data, "account_id", str, "caller"),
+            r.optional(caller_data, "access_key_id", str, "caller"),
+        )
+    ages = r.get(data, "max_age_days", dict, "plan")
+    policy = r.get(data, "policy", dict, "plan")
+    steps = []
+    for number, item in enumerate(r.get(data, "steps", list, "plan"), start=1):
+        where = f"steps[{number}]"
+        expect = r.get(item, "expect", dict, where)
+        evidence = r.get(item, "evidence", dict, where)
+        status = r.optional(expect, "status", str, where + ".expect")
+        steps.append(
+            Step(
+                r.get(item, "step_id", str, where),
+                r.get(item, "account_id", str, where),
+                r.get(item, "user", str, where),
+                r.get(item, "arn", str, where),
+                r.enum(item, "kind", CredentialKind, where),
+                r.optional(item, "slot", int, where),
+                r.optional(item, "access_key_id", str, where),
+                r.enum(item, "action", Action, where),
+                None if status is None else r.enum(expect, "status", Status, where + ".expect"),
+                r.moment(expect, "unused_before", where + ".expect"),
+                Evidence(
+                    r.enum(evidence, "verdict", Verdict, where + ".evidence"),
+                    r.get(evidence, "reason", str, where + ".evidence"),
+                    r.optional_moment(evidence, "created", where + ".evidence"),
+                    r.optional_moment(evidence, "last_used", where + ".evidence"),
+                    r.optional(evidence, "last_used_region", str, where + ".evidence"),
+                    r.optional(evidence, "last_used_service", str, where + ".evidence"),
+                ),
+            )
+        )
+        if steps[-1].kind == CredentialKind.ACCESS_KEY and steps[-1].access_key_id is None:
+            raise r.fail(where, "an access key step needs an access_key_id")
+    excluded = [
+        Exclusion(
+            r.get(item, "account_id", str, f"excluded[{n}]"),
+            r.get(item, "user", str, f"excluded[{n}]"),
+            r.get(item, "arn", str, f"excluded[{n}]"),
+            r.enum(item, "kind", CredentialKind, f"excluded[{n}]"),
+            r.optional(item, "slot", int, f"excluded[{n}]"),
+            r.optional(item, "access_key_id", str, f"excluded[{n}]"),
+            r.enum(item, "verdict", Verdict, f"excluded[{n}]"),
+            r.get(item, "reason", str, f"excluded[{n}]"),
+        )
+        for n, item in enumerate(r.get(data, "excluded", list, "plan"), start=1)
+    ]
+    try:
+        thresholds = Thresholds(
+            r.get(ages, "password", int, "max_age_days"),
+            r.get(ages, "access_key", int, "max_age_days"),
+        )
+    except ValueError as error:
+        raise r.fail("max_age_days", str(error)) from None
+    return Plan(
+        r.get(data, "plan_id", str, "plan"),
+        r.moment(data, "created", "plan"),
+        r.get(data, "account_id", str, "plan"),
+        caller,
+        r.moment(data, "as_of", "plan"),
+        thresholds,
+        PlanPolicy(
+            r.get(policy, "key_action", str, "policy"),
+            r.get(policy, "password_action", str, "policy"),
+            r.get(policy, "quarantine_days", int, "policy"),
+        ),
+        tuple(steps),
+        tuple(excluded),
+    )
