@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from stalecreds import __version__
 from stalecreds.errors import StalecredsError
+from stalecreds.plan import Caller
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -86,3 +87,16 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
 def iam_client(session: boto3.Session) -> IAMClient:
     """An IAM client with :data:`CLIENT_CONFIG`. Clients are thread-safe; sessions are not."""
     return session.client("iam", config=CLIENT_CONFIG)
+
+
+def caller_identity(session: boto3.Session) -> Caller:
+    """Who ``session`` signs as: STS ``GetCallerIdentity`` and the access key ID it uses.
+
+    Only the access key *ID* is read from the credentials, never the secret.
+    """
+    sts = session.client("sts", config=CLIENT_CONFIG)
+    with aws_errors("sts:GetCallerIdentity"):
+        identity = sts.get_caller_identity()
+    credentials = session.get_credentials()
+    key_id = None if credentials is None else credentials.access_key
+    return Caller(identity["Arn"], identity["Account"], key_id)

@@ -19,7 +19,7 @@ SPOOL_IN_MEMORY_BYTES = 32 * 1024 * 1024
 """Standard output kept in memory up to this size before it spills to a temporary file."""
 
 
-def write_file_atomically(path: Path, render: Callable[[TextIO], None]) -> None:
+def write_file_atomically(path: Path, render: Callable[[TextIO], object]) -> None:
     """Call ``render`` with a text stream and install what it wrote at ``path`` atomically.
 
     The file gets the usual permissions for a new file (``0o666`` less the umask). If ``render``
@@ -43,7 +43,7 @@ def write_file_atomically(path: Path, render: Callable[[TextIO], None]) -> None:
         raise
 
 
-def write_stdout_when_complete(stdout: TextIO, render: Callable[[TextIO], None]) -> None:
+def write_stdout_when_complete(stdout: TextIO, render: Callable[[TextIO], object]) -> None:
     """Call ``render`` with a spool and copy the spool to ``stdout`` only if it succeeds."""
     with tempfile.SpooledTemporaryFile(
         max_size=SPOOL_IN_MEMORY_BYTES, mode="w+", encoding="utf-8", newline=""

@@ -1,0 +1,306 @@
+"""What the commands share: exit codes, option types, the scan options, running a scan, output.
+
+Nothing here imports boto3 at module level: a scan of a report file must start fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any, NamedTuple, NoReturn, TypeVar
+
+import click
+
+from stalecreds.errors import StalecredsError
+from stalecreds.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
+from stalecreds.formats import OutputFormat, ScanOutput
+from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, LiveScanOptions
+from stalecreds.output import write_file_atomically, write_stdout_when_complete
+from stalecreds.report_input import STDIN_NAME, read_report
+from stalecreds.scan import ReportScan
+from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_AWS_ERROR = 3
+SAMPLE_REPORT = "sample-credential-report.json"
+MAX_WARNINGS_SHOWN = 10
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in click's stubs
+    """An ISO 8601 date or time; naive values are taken as UTC."""
+
+    name = "TIMESTAMP"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Parse ``value`` into an aware UTC datetime, or fail with a usage error."""
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date or time (e.g. 2025-06-01T00:00:00Z)")
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print ``stalecreds: error: message`` to standard error and exit with ``code``."""
+    click.echo(f"stalecreds: error: {message}", err=True)
+    sys.exit(code)
+
+
+def now() -> datetime:
+    """The current UTC time, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class ScanRequest(NamedTuple):
+    """The scan options of ``scan`` and ``plan``, as given on the command line."""
+
+    report_path: str | None
+    sample: bool
+    as_of: datetime | None
+    thresholds: Thresholds
+    config_path: Path | None
+    exempt_tag: str
+    profile: str | None
+    region: str | None
+    source: str
+    report_timeout: float
+    all_key_ids: bool
+
+    @property
+    def live(self) -> bool:
+        """True when the scan reads a live account rather than a report file."""
+        return not self.sample and self.report_path is None
+
+
+_SCAN_OPTIONS = [
+    click.option(
+        "--report",
+        "report_path",
+        metavar="FILE",
+        help="Scan this credential report instead of a live account: a CSV, the JSON of "
+        "'aws iam get-credential-report', or - for standard input.",
+    ),
+    click.option(
+        "--sample",
+        is_flag=True,
+        help="Scan the bundled sample credential report, as of when it was generated.",
+    ),
+    click.option(
+        "--as-of",
+        type=Timestamp(),
+        help="Judge credentials as of this UTC time (ISO 8601). Default: now.",
+    ),
+    click.option(
+        "--max-age",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_AGE_DAYS,
+        show_default=True,
+        metavar="DAYS",
+        help="A credential not used for more days than this is unused (CIS asks for 45).",
+    ),
+    click.option(
+        "--password-max-age",
+        type=click.IntRange(min=1),
+        metavar="DAYS",
+        help="Maximum age for console passwords. Default: --max-age.",
+    ),
+    click.option(
+        "--key-max-age",
+        type=click.IntRange(min=1),
+        metavar="DAYS",
+        help="Maximum age for access keys. Default: --max-age.",
+    ),
+    click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="TOML file of exemptions: [[exempt]] tables with a user, arn or path glob and a "
+        "reason.",
+    ),
+    click.option(
+        "--exempt-tag",
+        default=DEFAULT_TAG_KEY,
+        show_default=True,
+        metavar="KEY",
+        help="IAM user tag that exempts a user from findings (its value is the reason).",
+    ),
+    click.option("--profile", help="AWS profile. Default: boto3's credential chain."),
+    click.option("--region", help="AWS region for signing. Default: boto3's."),
+    click.option(
+        "--source",
+        type=click.Choice(["report", "api"]),
+        default="report",
+        show_default=True,
+        help="Live data: the credential report re-checked through the API, or the API alone "
+        "(for principals not allowed to generate a report).",
+    ),
+    click.option(
+        "--report-timeout",
+        type=click.FloatRange(min=1),
+        default=DEFAULT_TIMEOUT_SECONDS,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long to wait for IAM to generate the credential report.",
+    ),
+    click.option(
+        "--all-key-ids",
+        is_flag=True,
+        help="Look up the ID of every access key, not only of keys that are not in use.",
+    ),
+]
+
+
+def scan_options(command: _F) -> _F:
+    """Add the scan options to a command, which takes them as ``**options``.
+
+    Turn them into a :class:`ScanRequest` with :func:`scan_request`.
+    """
+    for option in reversed(_SCAN_OPTIONS):
+        command = option(command)
+    return command
+
+
+def scan_request(options: dict[str, Any]) -> ScanRequest:
+    """Build the :class:`ScanRequest` from the scan options' values. Raises click usage errors."""
+    max_age = options["max_age"]
+    thresholds = Thresholds(
+        options["password_max_age"] or max_age, options["key_max_age"] or max_age
+    )
+    fields = {name: options[name] for name in ScanRequest._fields if name != "thresholds"}
+    request = ScanRequest(thresholds=thresholds, **fields)
+    if request.sample and request.report_path is not None:
+        raise click.UsageError("give either --report or --sample, not both")
+    return request
+
+
+@contextlib.contextmanager
+def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
+    """Run the scan ``request`` asks for and yield its result, lazily for report files.
+
+    A report file stays open inside the block. Raises :class:`StalecredsError` (and its
+    ``AwsError`` subclass for live scans).
+    """
+    exemptions = (
+        Exemptions(tag_key=request.exempt_tag)
+        if request.config_path is None
+        else load_exemptions(request.config_path, request.exempt_tag)
+    )
+    if not request.live:
+        with open_input(None if request.sample else request.report_path) as (stream, name):
+            lines, source = read_report(stream, name)
+            moment = request.as_of or (
+                source.generated_time if request.sample and source.generated_time else now()
+            )
+            rules = VerdictRules(moment, request.thresholds)
+            yield ReportScan(lines, source, rules, exemptions)
+        return
+    from stalecreds.aws import iam_client, make_session
+    from stalecreds.live_scan import scan_account
+
+    announced: set[str] = set()
+
+    def on_wait(state: str) -> None:
+        if state not in announced:
+            announced.add(state)
+            click.echo(f"stalecreds: waiting for the credential report ({state})", err=True)
+
+    options = LiveScanOptions(
+        source=request.source,
+        all_key_ids=request.all_key_ids,
+        report_timeout=request.report_timeout,
+        exemptions=exemptions,
+    )
+    iam = iam_client(make_session(request.profile, request.region))
+    rules = VerdictRules(request.as_of or now(), request.thresholds)
+    yield scan_account(iam, rules, options, on_wait=on_wait)
+
+
+def exit_code_for_aws(error: StalecredsError) -> int:
+    """3 for AWS errors, 2 for everything else."""
+    from stalecreds.aws import AwsError
+
+    return EXIT_AWS_ERROR if isinstance(error, AwsError) else EXIT_USAGE
+
+
+def emit(render: Callable[[IO[str]], object], output: Path | None, *, streams: bool) -> None:
+    """Write with ``render`` to ``output`` atomically, or to standard output only once complete.
+
+    ``streams`` is false for renderers that read everything before writing (the table), which
+    then write straight to the terminal.
+    """
+    try:
+        if output is not None:
+            write_file_atomically(output, render)
+        elif streams:
+            write_stdout_when_complete(sys.stdout, render)
+        else:
+            render(sys.stdout)
+    except OSError as error:
+        fail(f"{error.filename or output or 'output'}: {error.strerror or error}")
+
+
+def emit_scan(result: ScanOutput, chosen: OutputFormat, output: Path | None) -> None:
+    """Render a scan result in the chosen format."""
+    renderer = chosen.renderer()
+    emit(lambda out: renderer(result, out), output, streams=chosen.streams)  # type: ignore[arg-type]
+
+
+def show_warnings(result: ScanOutput) -> None:
+    """Print the first warnings of a scan to standard error, and how many more there are."""
+    log = result.warnings
+    label = result.source.label
+    for warning in log.items[:MAX_WARNINGS_SHOWN]:
+        where = f"{label}, line {warning.line}" if warning.line is not None else label
+        click.echo(f"stalecreds: warning: {where}: {warning.message}", err=True)
+    hidden = len(log) - min(len(log.items), MAX_WARNINGS_SHOWN)
+    if hidden:
+        click.echo(
+            f"stalecreds: warning: {hidden} more warnings (listed in the JSON output)", err=True
+        )
+
+
+def scan_errors(result: ScanOutput) -> tuple[str, ...]:
+    """The failed IAM lookups of a live scan (none for a report file)."""
+    errors: tuple[str, ...] = getattr(result, "errors", ())
+    return errors
+
+
+@contextlib.contextmanager
+def open_input(path: str | None) -> Iterator[tuple[IO[bytes], str]]:
+    """Open ``--report`` (a path, ``-``, or the bundled sample when ``None``) as binary."""
+    if path is None:
+        sample = resources.files("stalecreds").joinpath("data", SAMPLE_REPORT)
+        with sample.open("rb") as stream:
+            yield stream, f"sample:{SAMPLE_REPORT}"
+        return
+    if path == "-":
+        yield sys.stdin.buffer, STDIN_NAME
+        return
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except IsADirectoryError:
+        fail(f"{path}: is a folder; give a credential report file")
+    except OSError as error:
+        fail(f"{path}: {error.strerror}")
+    with stream:
+        yield stream, path
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[None]:
+    """Turn :class:`StalecredsError` into one line on standard error and exit 2 (3 for AWS)."""
+    try:
+        yield
+    except StalecredsError as error:
+        fail(str(error), exit_code_for_aws(error))

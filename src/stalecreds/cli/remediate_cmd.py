@@ -1,0 +1,244 @@
+"""``stalecreds plan``, ``stalecreds apply`` and ``stalecreds undo``."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from stalecreds.cli.common import (
+    EXIT_AWS_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    emit,
+    fail,
+    handle_errors,
+    now,
+    run_scan,
+    scan_errors,
+    scan_options,
+    scan_request,
+    show_warnings,
+)
+from stalecreds.journal import (
+    Journal,
+    deactivations,
+    default_journal_path,
+    read_journal,
+    step_outcomes,
+)
+from stalecreds.plan import DEFAULT_QUARANTINE_DAYS, Caller, PlanPolicy, build_plan
+from stalecreds.plan_file import plan_from_json, plan_to_json
+
+
+@click.command()
+@scan_options
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the plan (JSON) to FILE, atomically.",
+)
+@click.option(
+    "--key-action",
+    type=click.Choice(["deactivate", "delete"]),
+    default="deactivate",
+    show_default=True,
+    help="What to do with an unused Active access key.",
+)
+@click.option(
+    "--password-action",
+    type=click.Choice(["delete", "reset"]),
+    default="delete",
+    show_default=True,
+    help="delete removes console access (the login profile); reset sets a long random "
+    "password nobody sees, with a reset required.",
+)
+@click.option(
+    "--quarantine-days",
+    type=click.IntRange(min=0),
+    default=DEFAULT_QUARANTINE_DAYS,
+    show_default=True,
+    metavar="DAYS",
+    help="An Inactive, unused key is planned for deletion after this many days inactive.",
+)
+def plan(
+    out_path: Path,
+    key_action: str,
+    password_action: str,
+    quarantine_days: int,
+    **options: Any,
+) -> None:
+    """Plan remedies for the findings of a scan, for review before 'stalecreds apply'.
+
+    Never planned: the access key this run signs with, root user credentials, exempt users,
+    verdicts other than unused and never_used, and keys whose ID is unknown; each is listed
+    with the reason.
+    """
+    request = scan_request(options)
+    with handle_errors():
+        caller = _caller(request.profile, request.region) if request.live else None
+        with run_scan(request) as result:
+            assessments = list(result)
+        made = now()
+        the_plan = build_plan(
+            assessments,
+            plan_id=f"{made:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}",
+            created=made,
+            as_of=result.as_of,
+            thresholds=result.thresholds,
+            policy=PlanPolicy(key_action, password_action, quarantine_days),
+            caller=caller,
+            deactivated_at=deactivations(),
+        )
+    show_warnings(result)
+    text = plan_to_json(the_plan)
+    emit(lambda out: out.write(text), out_path, streams=True)
+    from stalecreds.plan_view import render_plan
+
+    render_plan(the_plan, sys.stdout)
+    click.echo(
+        f"stalecreds: wrote the plan to {out_path}; review it, then: stalecreds apply {out_path}",
+        err=True,
+    )
+    sys.exit(EXIT_AWS_ERROR if scan_errors(result) else EXIT_OK)
+
+
+@click.command()
+@click.argument("plan_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Re-check every step and show what would happen.")
+@click.option(
+    "--max-plan-age",
+    type=click.FloatRange(min=0),
+    default=24.0,
+    show_default=True,
+    metavar="HOURS",
+    help="Refuse a plan made longer ago than this.",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Journal file. Default: one per plan under the user data folder.",
+)
+@click.option("--profile", help="AWS profile. Default: boto3's credential chain.")
+@click.option("--region", help="AWS region for signing. Default: boto3's.")
+def apply(
+    plan_path: Path,
+    yes: bool,
+    dry_run: bool,
+    max_plan_age: float,
+    journal_path: Path | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Apply a plan: re-check each step live, act, and journal every call.
+
+    A step whose live state no longer matches the plan is skipped with the reason. Exit 0 when
+    every step was applied or skipped as planned, 3 when any failed.
+    """
+    from stalecreds.apply import Applier, Outcome, check_plan
+    from stalecreds.aws import iam_client, make_session
+    from stalecreds.plan_view import render_plan, render_results
+
+    with handle_errors():
+        the_plan = plan_from_json(plan_path.read_text(encoding="utf-8"), str(plan_path))
+        session = make_session(profile, region)
+        caller = _caller(profile, region, session)
+        check_plan(the_plan, caller, now(), timedelta(hours=max_plan_age))
+        render_plan(the_plan, sys.stdout)
+        if not the_plan.steps:
+            sys.exit(EXIT_OK)
+        if not dry_run and not yes:
+            _confirm(f"Apply {len(the_plan.steps)} steps to account {the_plan.account_id}?")
+        journal_file = journal_path or default_journal_path(the_plan.plan_id)
+        previous = step_outcomes(read_journal(journal_file))
+        applier_journal = None if dry_run else Journal(journal_file)
+        try:
+            if applier_journal is not None:
+                applier_journal.record("apply-start", plan_id=the_plan.plan_id, caller=caller.arn)
+                click.echo(f"stalecreds: journal: {journal_file}", err=True)
+            applier = Applier(iam_client(session), caller, applier_journal)
+            results = applier.apply(the_plan, previous, dry_run=dry_run)
+        finally:
+            if applier_journal is not None:
+                applier_journal.close()
+    render_results(results, sys.stdout)
+    failed = any(result.outcome is Outcome.FAILED for result in results)
+    if not dry_run:
+        click.echo(f"stalecreds: undo with: stalecreds undo {journal_file}", err=True)
+    sys.exit(EXIT_AWS_ERROR if failed else EXIT_OK)
+
+
+@click.command()
+@click.argument("journal_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Undo without asking for confirmation.")
+@click.option(
+    "--recreate-login-profile",
+    is_flag=True,
+    help="Give users whose console password was deleted a new one; the one-time passwords "
+    "are printed to this terminal only.",
+)
+@click.option("--profile", help="AWS profile. Default: boto3's credential chain.")
+@click.option("--region", help="AWS region for signing. Default: boto3's.")
+def undo(
+    journal_path: Path,
+    yes: bool,
+    recreate_login_profile: bool,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Undo an apply: reactivate the access keys it deactivated.
+
+    Deleted keys and deleted or reset passwords cannot be restored; each is listed with what
+    can be done instead. Exit 0 when nothing failed, 3 otherwise.
+    """
+    from stalecreds.aws import iam_client, make_session
+    from stalecreds.plan_view import render_undo
+    from stalecreds.undo import UndoOutcome, applied_steps
+    from stalecreds.undo import undo as run_undo
+
+    if recreate_login_profile and not sys.stdout.isatty():
+        fail("--recreate-login-profile prints one-time passwords and needs a terminal")
+    with handle_errors():
+        records = read_journal(journal_path)
+        pending = applied_steps(records)
+        if not pending:
+            click.echo("stalecreds: nothing in this journal was applied, or all of it is undone")
+            sys.exit(EXIT_OK)
+        if not yes:
+            _confirm(f"Undo {len(pending)} applied steps from {journal_path}?")
+        iam = iam_client(make_session(profile, region))
+        with Journal(journal_path) as journal:
+            results = run_undo(records, iam, journal, recreate_login_profile=recreate_login_profile)
+    render_undo(results, sys.stdout)
+    for result in results:
+        if result.one_time_password is not None:
+            click.echo(
+                f"One-time console password for {result.record.get('user')}: "
+                f"{result.one_time_password}  (must be changed at first sign-in)"
+            )
+    failed = any(result.outcome is UndoOutcome.FAILED for result in results)
+    sys.exit(EXIT_AWS_ERROR if failed else EXIT_OK)
+
+
+def _confirm(question: str) -> None:
+    if not sys.stdin.isatty():
+        fail("no terminal to confirm on: pass --yes to proceed without a prompt", EXIT_USAGE)
+    if not click.confirm(question, default=False):
+        fail("cancelled; nothing was changed", EXIT_USAGE)
+
+
+def _caller(profile: str | None, region: str | None, session: Any = None) -> Caller:
+    """Who the credentials are: STS GetCallerIdentity, and the access key ID they sign with."""
+    from stalecreds.aws import caller_identity, make_session
+
+    return caller_identity(session or make_session(profile, region))
