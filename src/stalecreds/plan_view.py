@@ -36,8 +36,12 @@ def _target(step: Step) -> str:
     return "console password"
 
 
-def render_plan(plan: Plan, out: TextIO) -> None:
-    """Write the plan's steps, exclusions and a one-line summary to ``out``."""
+def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
+    """Write the plan's steps, exclusions and a one-line summary to ``out``.
+
+    ``compact`` lists only user, credential and action per step, and no exclusions: what
+    ``apply`` shows before it asks for confirmation.
+    """
     console = _console(out)
     console.print(
         Text(
@@ -47,7 +51,15 @@ def render_plan(plan: Plan, out: TextIO) -> None:
             style="bold",
         )
     )
-    if plan.steps:
+    if compact:
+        table = Table(title=f"Steps ({len(plan.steps)})", title_justify="left")
+        for column in ("User", "Credential", "Action"):
+            table.add_column(column, overflow="fold")
+        for step in plan.steps:
+            table.add_row(step.user, _target(step), step.action.value)
+        if plan.steps:
+            console.print(table)
+    elif plan.steps:
         table = Table(title=f"Steps ({len(plan.steps)})", title_justify="left")
         for column in ("User", "Credential", "Action", "Verdict", "Last used", "Reason"):
             table.add_column(column, overflow="fold")
@@ -64,7 +76,7 @@ def render_plan(plan: Plan, out: TextIO) -> None:
         console.print(table)
     else:
         console.print("No steps: nothing the plan may act on.")
-    if plan.excluded:
+    if plan.excluded and not compact:
         table = Table(title=f"Not in the plan ({len(plan.excluded)})", title_justify="left")
         for column in ("User", "Credential", "Verdict", "Why not"):
             table.add_column(column, overflow="fold")

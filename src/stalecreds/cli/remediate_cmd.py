@@ -154,7 +154,7 @@ def apply(
         session = make_session(profile, region)
         caller = _caller(profile, region, session)
         check_plan(the_plan, caller, now(), timedelta(hours=max_plan_age))
-        render_plan(the_plan, sys.stdout)
+        render_plan(the_plan, sys.stdout, compact=True)
         if not the_plan.steps:
             sys.exit(EXIT_OK)
         if not dry_run and not yes:
