@@ -18,7 +18,9 @@ class LiveScanOptions(NamedTuple):
 
     ``source`` is ``report`` (credential report, re-checked live) or ``api`` (IAM API only).
     ``all_key_ids`` maps every report key to its ID, not only keys that are not ``in_use``.
-    ``workers`` bounds concurrent calls; ``report_timeout`` is in seconds.
+    ``workers`` bounds concurrent calls; ``report_timeout`` is in seconds. ``recheck`` is
+    ``auto`` (re-read last use only when IAM served a cached report, up to four hours old; a
+    report this scan had generated is already current) or ``always``.
     """
 
     source: str = "report"
@@ -26,3 +28,4 @@ class LiveScanOptions(NamedTuple):
     workers: int = DEFAULT_WORKERS
     report_timeout: float = DEFAULT_TIMEOUT_SECONDS
     exemptions: Exemptions = Exemptions()
+    recheck: str = "auto"

@@ -1,12 +1,19 @@
 """Scan a live AWS account: the credential report, made exact and fresh by the IAM API.
 
-The report is up to four hours old and has no access key IDs, so a finding from it alone cannot
-safely be acted on. For every credential whose report verdict is not ``in_use``:
+The report can be up to four hours old and has no access key IDs, so a finding from it alone
+cannot safely be acted on. For every credential whose report verdict is not ``in_use``:
 
-* access keys get their IDs (``ListAccessKeys``, matched by creation second,
-  :mod:`stalecreds.key_ids`) and their current status and last use (``GetAccessKeyLastUsed``);
-* passwords are checked to still exist (``GetLoginProfile``) and get their current last use
-  (``PasswordLastUsed`` from ``ListUsers`` pages, or ``GetUser`` when that takes fewer calls).
+* access keys get their IDs and current status (``ListAccessKeys``, matched by creation second,
+  :mod:`stalecreds.key_ids`) and, when the report may be stale, their current last use
+  (``GetAccessKeyLastUsed``);
+* when the report may be stale, passwords are checked to still exist (``GetLoginProfile``) and
+  get their current last use (``PasswordLastUsed`` from ``ListUsers`` pages, or ``GetUser``
+  when that takes fewer calls).
+
+The report "may be stale" when IAM served a cached one (``GenerateCredentialReport`` answered
+``COMPLETE`` at once). When this scan made IAM generate it, it was built from the same last-use
+records seconds ago, and re-reading them one call per credential would only repeat it; with
+``recheck="always"`` they are re-read anyway.
 
 Then every credential is judged again. A call that fails after retries makes that credential's
 verdict ``unknown`` (never ``unused``) and is counted in :attr:`LiveScanResult.errors`. Users
@@ -109,7 +116,8 @@ def scan_account(
             format="iam-credential-report",
             generated_time=fetched.generated_time,
         )
-        users, errors = _refresh_from_api(reads, users, rules, options, warnings)
+        full = options.recheck == "always" or not fetched.fresh
+        users, errors = _refresh_from_api(reads, users, rules, options, warnings, full=full)
     users, tag_errors = _apply_exemptions(reads, users, rules, options)
     errors += tag_errors
     summary = Summary()
@@ -132,8 +140,14 @@ def _refresh_from_api(
     rules: VerdictRules,
     options: LiveScanOptions,
     warnings: WarningLog,
+    *,
+    full: bool,
 ) -> tuple[list[UserCredentials], tuple[str, ...]]:
-    """Re-check, live, every credential of ``users`` whose report verdict is not ``in_use``."""
+    """Re-check, live, every credential of ``users`` whose report verdict is not ``in_use``.
+
+    Keys always get their IDs and status; with ``full``, last use and password existence are
+    read again too.
+    """
     key_slots: dict[int, set[int]] = {}
     password_users: set[int] = set()
     for position, user in enumerate(users):
@@ -145,9 +159,13 @@ def _refresh_from_api(
             credential = assessment.credential
             if isinstance(credential, AccessKey) and credential.slot is not None:
                 slots = key_slots.setdefault(position, set())
-                if assessment.verdict is not Verdict.IN_USE:
+                if full and assessment.verdict is not Verdict.IN_USE:
                     slots.add(credential.slot)
-            elif isinstance(credential, Password) and assessment.verdict is not Verdict.IN_USE:
+            elif (
+                full
+                and isinstance(credential, Password)
+                and assessment.verdict is not Verdict.IN_USE
+            ):
                 password_users.add(position)
     if not key_slots and not password_users:
         return users, ()

@@ -9,7 +9,7 @@ what we do (``shared/spec/credential-report.md`` §5, §7):
 * ``Throttling`` and ``LimitExceeded`` ("No more capacity to launch new report generation
   tasks", 409; botocore does not retry it): wait, then try again.
 
-Waits double from 1 s up to 16 s and never pass the overall deadline (``timeout``); past it, an
+Waits double from 0.25 s up to 16 s and never pass the overall deadline (``timeout``); past it, an
 :class:`~stalecreds.aws.AwsError` with code ``Timeout``. Anything else fails at once.
 """
 
@@ -26,17 +26,23 @@ from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
-FIRST_WAIT_SECONDS = 1.0
+FIRST_WAIT_SECONDS = 0.25
 MAX_WAIT_SECONDS = 16.0
 _REGENERATE = frozenset({"ReportNotPresent", "ReportExpired"})
 _WAIT = frozenset({"ReportInProgress", "Throttling", "ThrottlingException", "LimitExceeded"})
 
 
 class FetchedReport(NamedTuple):
-    """A downloaded credential report: the CSV bytes and IAM's ``GeneratedTime`` (aware UTC)."""
+    """A downloaded credential report: the CSV bytes and IAM's ``GeneratedTime`` (aware UTC).
+
+    ``fresh`` is true when this fetch made IAM generate a new report (``STARTED`` or
+    ``INPROGRESS``, or a regeneration after ``ReportExpired``), rather than serve a cached one
+    that may be up to four hours old.
+    """
 
     content: bytes
     generated_time: datetime
+    fresh: bool = False
 
 
 def fetch_credential_report(
@@ -57,11 +63,13 @@ def fetch_credential_report(
     wait = FIRST_WAIT_SECONDS
     generate = True
     regenerated = False
+    fresh = False
     while True:
         if generate:
             state = _call(iam.generate_credential_report, "iam:GenerateCredentialReport")
             if isinstance(state, dict):
                 state = str(state["State"])
+                fresh = fresh or state in ("STARTED", "INPROGRESS")
                 generate = state != "COMPLETE"
                 if not generate:
                     continue  # ready: download it now
@@ -69,7 +77,7 @@ def fetch_credential_report(
             response = _call(iam.get_credential_report, "iam:GetCredentialReport")
             if isinstance(response, dict):
                 generated = response["GeneratedTime"].astimezone(UTC)
-                return FetchedReport(bytes(response["Content"]), generated)
+                return FetchedReport(bytes(response["Content"]), generated, fresh)
             state = response
             if state in _REGENERATE:
                 generate = True

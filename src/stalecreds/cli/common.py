@@ -75,6 +75,7 @@ class ScanRequest(NamedTuple):
     source: str
     report_timeout: float
     all_key_ids: bool
+    recheck: str
 
     @property
     def live(self) -> bool:
@@ -154,6 +155,14 @@ _SCAN_OPTIONS = [
         help="How long to wait for IAM to generate the credential report.",
     ),
     click.option(
+        "--recheck",
+        type=click.Choice(["auto", "always"]),
+        default="auto",
+        show_default=True,
+        help="Re-read the last use of each credential that is not in use: only when IAM served "
+        "a cached credential report (auto), or always.",
+    ),
+    click.option(
         "--all-key-ids",
         is_flag=True,
         help="Look up the ID of every access key, not only of keys that are not in use.",
@@ -220,6 +229,7 @@ def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
         all_key_ids=request.all_key_ids,
         report_timeout=request.report_timeout,
         exemptions=exemptions,
+        recheck=request.recheck,
     )
     iam = iam_client(make_session(request.profile, request.region))
     rules = VerdictRules(request.as_of or now(), request.thresholds)
