@@ -27,7 +27,9 @@ MAX_ATTEMPTS = 10
 """Attempts per API call, first included, under botocore's adaptive retry mode."""
 
 CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
+    # NOTE: botocore's "max_attempts" counts retries after the first try; "total_max_attempts"
+    # counts every attempt, as MAX_ATTEMPTS does.
+    retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
     user_agent_extra=f"stalecreds/{__version__}",
 )
 """Client configuration: adaptive retries (throttling backs off client-side) and our user agent."""

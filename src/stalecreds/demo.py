@@ -74,12 +74,13 @@ def seed_demo_account(iam: IAMClient, now: datetime) -> None:
         return now - timedelta(days=n)
 
     people = {
-        # name: (path, days since created, password: (days since set, days since last sign-in))
-        "alice": ("/engineering/", 1400, (90, 1)),
-        "bob": ("/engineering/", 900, (400, 210)),
-        "carol": ("/engineering/", 3, (3, None)),
-        "dave": ("/finance/", 420, (420, None)),
-        "break-glass": ("/", 1600, (700, 500)),
+        # name: (path, days since created, days since last sign-in or None). moto dates every
+        # password at its user's creation (shared/spec §8), so that is when it was "set".
+        "alice": ("/engineering/", 1400, 1),
+        "bob": ("/engineering/", 900, 210),
+        "carol": ("/engineering/", 3, None),
+        "dave": ("/finance/", 420, None),
+        "break-glass": ("/", 1600, 500),
     }
     services = {
         "ci-deploy": ("/service/", 1000),
@@ -113,7 +114,7 @@ def seed_demo_account(iam: IAMClient, now: datetime) -> None:
     iam.update_access_key(UserName="ci-deploy", AccessKeyId=keys["ci-deploy"][1], Status="Inactive")
 
     backend = iam_backends[DEMO_ACCOUNT_ID]["global"]
-    for name, (_, created, (_, used)) in people.items():
+    for name, (_, created, used) in people.items():
         user = backend.users[name]
         user.create_date = days(created)
         # moto annotates password_last_used as None; it reads a datetime there (issue #5927).

@@ -45,7 +45,7 @@ from stalecreds.live_options import LiveScanOptions
 from stalecreds.model import AccessKey, Password, UserCredentials
 from stalecreds.report_fetch import fetch_credential_report
 from stalecreds.report_input import ReportSource, read_report
-from stalecreds.scan import Summary
+from stalecreds.scan import Summary, old_report_warning
 from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
 
 if TYPE_CHECKING:
@@ -116,6 +116,9 @@ def scan_account(
             format="iam-credential-report",
             generated_time=fetched.generated_time,
         )
+        old = old_report_warning(fetched.generated_time, rules.as_of)
+        if old is not None:  # a cached report: everything not in use is re-checked below
+            warnings.add(None, old + "; credentials not in use were re-checked live")
         full = options.recheck == "always" or not fetched.fresh
         users, errors = _refresh_from_api(reads, users, rules, options, warnings, full=full)
     users, tag_errors = _apply_exemptions(reads, users, rules, options)

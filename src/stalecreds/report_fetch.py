@@ -35,9 +35,9 @@ _WAIT = frozenset({"ReportInProgress", "Throttling", "ThrottlingException", "Lim
 class FetchedReport(NamedTuple):
     """A downloaded credential report: the CSV bytes and IAM's ``GeneratedTime`` (aware UTC).
 
-    ``fresh`` is true when this fetch made IAM generate a new report (``STARTED`` or
-    ``INPROGRESS``, or a regeneration after ``ReportExpired``), rather than serve a cached one
-    that may be up to four hours old.
+    ``fresh`` is true when a ``GenerateCredentialReport`` of this fetch answered ``STARTED`` or
+    ``INPROGRESS`` (IAM is building a new report), rather than ``COMPLETE`` at once (a cached
+    report, up to four hours old).
     """
 
     content: bytes

@@ -116,13 +116,9 @@ class ReportScan:
     def _final_checks(self, newest: datetime | None) -> None:
         generated = self.source.generated_time
         as_of = self.rules.as_of
-        if generated is not None and as_of - generated > OLD_REPORT_AGE:
-            self.warnings.add(
-                None,
-                f"the report was generated {generated.isoformat()}, "
-                f"{_age_text(as_of - generated)} before the as-of time; "
-                "use since then is not in it",
-            )
+        old = old_report_warning(generated, as_of)
+        if old is not None:
+            self.warnings.add(None, old)
         cutoff = min(self.rules.password_cutoff, self.rules.access_key_cutoff)
         if generated is None and newest is not None and newest < cutoff:
             self.warnings.add(
@@ -131,6 +127,16 @@ class ReportScan:
                 f"{newest.date().isoformat()}); if the report is old, judge it as of when it was "
                 "generated with --as-of",
             )
+
+
+def old_report_warning(generated: datetime | None, as_of: datetime) -> str | None:
+    """A warning when a report was generated more than :data:`OLD_REPORT_AGE` before ``as_of``."""
+    if generated is None or as_of - generated <= OLD_REPORT_AGE:
+        return None
+    return (
+        f"the report was generated {generated.isoformat()}, {_age_text(as_of - generated)} "
+        "before the as-of time; use since then is not in it"
+    )
 
 
 def _age_text(age: timedelta) -> str:
