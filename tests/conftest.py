@@ -1,8 +1,15 @@
-"""Shared test helpers: paths to ../shared/, and a builder for credential report rows."""
+"""Shared test helpers: paths to ../shared/, a builder for credential report rows, and a moto
+IAM server with seeding helpers for the live-scan tests."""
 
 from __future__ import annotations
 
+import logging
+import os
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -64,3 +71,159 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is missing (it sits beside the checkout in CI)")
     return SHARED
+
+
+# --- The live-scan tests: a local moto IAM server, reached over HTTP through boto3 ------------
+#
+# One ThreadedMotoServer per session (moto's in-process backend is shared with the tests, which is
+# how dates are seeded); state is reset before each test that asks for it. Every test runs with
+# deliberately fake AWS credentials and no profile, so none can reach a real account.
+
+MOTO_ACCOUNT_ID = "123456789012"
+"""moto's default account ID."""
+
+FAKE_ACCESS_KEY_ID = "AKIAFAKEFAKEFAKEFAKE"
+FAKE_SECRET_ACCESS_KEY = "fake-secret-not-a-real-key"
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test: fake credentials and region (see :func:`fake_aws_environment`)."""
+    fake_aws_environment(monkeypatch)
+
+
+def fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region, no profile, no config files, no instance metadata."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_ACCESS_KEY)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    # A closed loopback port: a test that forgets the moto fixture fails locally (after
+    # botocore's retries: about 14 s with the scan's client) instead of reaching AWS.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_IAM", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_STS", raising=False)
+
+
+def moto_post(url: str, body: str = "") -> bytes:
+    """POST ``body`` to a moto control URL (``…/moto-api/reset``) and return the answer."""
+    # Not form-encoded (urllib's default): Flask would then leave moto an empty request body.
+    request = urllib.request.Request(
+        url, data=body.encode(), method="POST", headers={"Content-Type": "text/plain"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return bytes(response.read())
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 (ephemeral port) for the whole session; yields its URL."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def moto_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The moto server, reset to empty, and ``AWS_ENDPOINT_URL`` pointing at it."""
+    moto_post(f"{moto_server}/moto-api/reset")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    return moto_server
+
+
+@pytest.fixture(scope="session")
+def boto_session() -> Any:
+    """One boto3 session for the tests' clients: fake credentials, us-east-1, no profile.
+
+    Its loader caches the IAM service model: a new session per client costs up to 0.7 s. Its
+    credentials are fixed when it is made (session fixtures come before the autouse fake
+    environment, so it is made inside the same fake environment here); to sign as another
+    principal, pass keys to ``client()``. The endpoint is read from ``AWS_ENDPOINT_URL`` at each
+    ``client()`` call.
+    """
+    import boto3
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fake_aws_environment(monkeypatch)
+        session = boto3.Session(
+            aws_access_key_id=FAKE_ACCESS_KEY_ID,
+            aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
+            region_name="us-east-1",
+        )
+        session._session.get_scoped_config()  # read (empty) config files now, while faked
+    return session
+
+
+@pytest.fixture
+def iam(moto_endpoint: str, boto_session: Any) -> Any:
+    """An IAM client as ``stalecreds scan`` makes one (adaptive retries), bound to moto."""
+    from stalecreds.aws import iam_client
+
+    return iam_client(boto_session)
+
+
+def moto_iam_backend() -> Any:
+    """moto's in-process IAM backend of :data:`MOTO_ACCOUNT_ID` (fresh after each reset)."""
+    from moto.iam.models import iam_backends
+
+    return iam_backends[MOTO_ACCOUNT_ID]["global"]
+
+
+class SeedKey(NamedTuple):
+    """An access key to seed: created, last used (``None``: never), status and where used."""
+
+    created: datetime
+    used: datetime | None = None
+    active: bool = True
+    service: str = "sts"
+    region: str = "us-east-1"
+
+
+def seed_user(
+    iam: Any,
+    name: str,
+    *,
+    created: datetime,
+    path: str = "/",
+    password: bool = False,
+    password_used: datetime | None = None,
+    keys: tuple[SeedKey, ...] = (),
+    tags: dict[str, str] | None = None,
+) -> list[str]:
+    """Create a user, its password, keys and tags over HTTP, then set its dates in moto.
+
+    moto cannot be told dates over HTTP, so they are set on its in-process backend objects
+    (public API since moto issue #5927). In moto a password's date (GetLoginProfile CreateDate,
+    the report's password_last_changed) is the user's creation date. Returns the key IDs in
+    creation order, which is the report's slot order.
+    """
+    from moto.iam.models import AccessKeyLastUsed
+
+    iam.create_user(UserName=name, Path=path)
+    if password:
+        iam.create_login_profile(UserName=name, Password="Seeded-password-1!")
+    if tags:
+        iam.tag_user(UserName=name, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    ids = [iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"] for _ in keys]
+    for key_id, key in zip(ids, keys, strict=True):
+        if not key.active:
+            iam.update_access_key(UserName=name, AccessKeyId=key_id, Status="Inactive")
+    user = moto_iam_backend().users[name]
+    user.create_date = created
+    user.password_last_used = password_used
+    for stored, key in zip(user.access_keys, keys, strict=True):
+        stored.create_date = key.created
+        if key.used is not None:
+            stored.last_used = AccessKeyLastUsed(key.used, key.service, key.region)
+    return ids
