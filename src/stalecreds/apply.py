@@ -5,8 +5,10 @@ Before each step, the live state must still be what the plan expects — the key
 still has the planned status and was not used since the window start; the login profile still
 exists and the password was not used since — or the step is skipped with the reason. The access
 key the run signs with is never touched. Each step stands alone: a failure is recorded and the
-next step runs. ``EntityTemporarilyUnmodifiable`` and ``ConcurrentModification`` (HTTP 409,
-which botocore does not retry) are retried with backoff here; throttling is botocore's.
+next step runs. ``EntityTemporarilyUnmodifiable``, ``ConcurrentModification`` and
+``DeleteConflict`` (HTTP 409, which botocore does not retry) are retried with backoff here
+(``shared/cases/api-cases.md`` case 10); throttling is botocore's. A step for another account
+than the caller's is skipped.
 
 Re-running a plan skips steps its journal shows as applied; a step that started but never
 ended (an interrupted run) counts as done when the live state already is its result.
@@ -37,7 +39,13 @@ DEFAULT_MAX_PLAN_AGE = timedelta(hours=24)
 """A plan older than this is refused: IAM has moved on since it was reviewed."""
 
 RETRIED_CODES = frozenset(
-    {"EntityTemporarilyUnmodifiable", "ConcurrentModification", "Throttling", "ServiceFailure"}
+    {
+        "EntityTemporarilyUnmodifiable",
+        "ConcurrentModification",
+        "DeleteConflict",
+        "Throttling",
+        "ServiceFailure",
+    }
 )
 """Error codes a remedy is retried on (with backoff) before the step is recorded as failed."""
 
@@ -142,6 +150,12 @@ class Applier:
         ):
             return StepResult(step, Outcome.ALREADY_DONE, "applied in an earlier run")
         interrupted = earlier is not None and earlier.get("event") == "step-start"
+        if step.account_id != self.caller.account_id:
+            detail = (
+                f"the step is for account {step.account_id}; the credentials are for account "
+                f"{self.caller.account_id}"
+            )
+            return self._end(step, Outcome.SKIPPED, detail, dry_run)
         if step.access_key_id is not None and step.access_key_id == self.caller.access_key_id:
             return self._end(step, Outcome.SKIPPED, "this is the key the run signs with", dry_run)
         try:

@@ -86,38 +86,57 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+_UNDONE = ("reactivated", "recreated")
+_DONE = ("applied", "already-done")
+
+
 def step_outcomes(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The last ``step-end`` record of each step ID, or its ``step-start`` if it never ended."""
+    """The last ``step-end`` record of each step ID, or its ``step-start`` if it never ended.
+
+    A step undone since (an ``undo-end`` that reactivated or recreated) has no outcome: applying
+    the plan again applies it again.
+    """
     outcomes: dict[str, dict[str, Any]] = {}
     for record in records:
+        step_id = str(record.get("step_id"))
         if record["event"] in ("step-start", "step-end"):
-            outcomes[str(record.get("step_id"))] = record
+            outcomes[step_id] = record
+        elif record["event"] == "undo-end" and record.get("outcome") in _UNDONE:
+            outcomes.pop(step_id, None)
     return outcomes
 
 
 def deactivations(directory: Path | None = None) -> dict[str, datetime]:
-    """When each access key was deactivated by an earlier apply, by access key ID.
+    """When each access key was last deactivated by an apply, by access key ID.
 
     Read from every journal in ``directory`` (default :func:`journal_directory`); used for the
-    quarantine before a deactivated key is deleted.
+    quarantine before a deactivated key is deleted. The latest deactivation counts (an
+    ``already-done`` from a resumed apply too), and a later reactivation by undo cancels it.
     """
-    found: dict[str, datetime] = {}
+    events: list[tuple[datetime, str, bool]] = []
     folder = directory or journal_directory()
     if not folder.is_dir():
-        return found
+        return {}
     for path in sorted(folder.glob("*.jsonl")):
         for record in _records_quietly(path):
-            if (
-                record.get("event") == "step-end"
-                and record.get("outcome") == "applied"
-                and record.get("action") == "deactivate-access-key"
-                and isinstance(record.get("access_key_id"), str)
-            ):
-                try:
-                    when = datetime.fromisoformat(str(record["time"]))
-                except (KeyError, ValueError):
-                    continue
-                found.setdefault(record["access_key_id"], when)
+            key_id = record.get("access_key_id")
+            if record.get("action") != "deactivate-access-key" or not isinstance(key_id, str):
+                continue
+            deactivated = record.get("event") == "step-end" and record.get("outcome") in _DONE
+            reactivated = record.get("event") == "undo-end" and record.get("outcome") in _UNDONE
+            if not (deactivated or reactivated):
+                continue
+            try:
+                when = datetime.fromisoformat(str(record["time"]))
+            except (KeyError, ValueError):
+                continue
+            events.append((when, key_id, deactivated))
+    found: dict[str, datetime] = {}
+    for when, key_id, deactivated in sorted(events):
+        if deactivated:
+            found[key_id] = when
+        else:
+            found.pop(key_id, None)
     return found
 
 
