@@ -227,3 +227,93 @@ def seed_user(
         if key.used is not None:
             stored.last_used = AccessKeyLastUsed(key.used, key.service, key.region)
     return ids
+
+
+# --- Output formats: golden files and the scans they render -------------------------------------
+#
+# Golden files live in tests/golden/. A test compares its output with one; `pytest
+# --update-golden` rewrites them instead (review the diff before committing).
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SAMPLE_AS_OF = datetime.fromisoformat("2026-11-01T10:00:00+00:00")
+"""The as-of time of the golden files: 46 minutes after the bundled sample was generated."""
+TRICKY_ACCOUNTS = ("111122223333", "444455556666")
+TRICKY_USERS = (
+    "<script>alert(1)</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    "a\"b'c&d|e`f*g_h[i](j)#k@team",
+    "plain-user",
+)
+"""User names a report file could hold (IAM itself allows only letters, digits and +=,.@_-)."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden files of the output-format tests instead of comparing",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Any:
+    """``golden(name, text)``: assert ``text`` equals tests/golden/NAME (or rewrite it)."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+            return
+        if not path.is_file():
+            pytest.fail(f"{path} is missing; run pytest --update-golden and review it")
+        expected = path.read_text(encoding="utf-8")
+        assert text == expected, f"{name} differs from the golden file (pytest --update-golden)"
+
+    return check
+
+
+def sample_scan() -> Any:
+    """The bundled sample report (``stalecreds scan --sample``) judged at :data:`SAMPLE_AS_OF`."""
+    from importlib import resources
+
+    from stalecreds import scan_report
+
+    data = resources.files("stalecreds").joinpath("data", "sample-credential-report.json")
+    return scan_report(data.read_bytes(), as_of=SAMPLE_AS_OF, name="sample-credential-report.json")
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
+
+
+def tricky_scan() -> Any:
+    """Two accounts, user names full of HTML and Markdown syntax, every verdict but unknown."""
+    from stalecreds import scan_report
+
+    rows = []
+    for account in TRICKY_ACCOUNTS:
+        for index, name in enumerate(TRICKY_USERS):
+            rows.append(
+                report_row(
+                    user=_csv_cell(name),
+                    arn=_csv_cell(f"arn:aws:iam::{account}:user/team/{name}"),
+                    password_enabled="true",
+                    password_last_used=("2026-10-30T00:00:00+00:00", "no_information")[index % 2],
+                    password_last_changed="2024-01-01T00:00:00+00:00",
+                    mfa_active=("true", "false")[index % 2],
+                    access_key_1_active="true",
+                    access_key_1_last_rotated="2023-01-01T00:00:00+00:00",
+                    access_key_1_last_used_date=(
+                        "2026-02-01T00:00:00+00:00",
+                        "2026-10-31T00:00:00+00:00",
+                        "2025-12-24T00:00:00+00:00",
+                        "N/A",
+                    )[index],
+                    access_key_1_last_used_region="us-east-1",
+                    access_key_1_last_used_service="s3",
+                )
+            )
+    return scan_report(report(*rows), as_of=SAMPLE_AS_OF, name="tricky|`<b>report</b>`.csv")

@@ -7,8 +7,10 @@ issue 2 (window of 90 days: as_of 2025-06-01T00:00Z, cutoff 2025-03-03T00:00Z).
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -324,6 +326,37 @@ def _table_verdicts(text: str) -> object:
     return [line for line in text.splitlines() if line.startswith(("3 users", "Verdicts:"))]
 
 
+def _summary_lines(text: str) -> object:
+    # Markdown: the headline table's numbers and the verdict counts.
+    return [line for line in text.splitlines() if line.startswith(("| 3 ", "**Verdicts:**"))]
+
+
+def _html_verdicts(text: str) -> object:
+    # The table puts findings first; every credential is a row with its data attributes.
+    rows = []
+    for tag in re.findall(r"<tr [^>]*data-i=[^>]*>", text):
+        attrs = {k: html.unescape(v) for k, v in re.findall(r'(data-[a-z]+)="([^"]*)"', tag)}
+        rows.append((attrs["data-user"], attrs["data-kind"], attrs["data-verdict"]))
+    return sorted(rows)
+
+
+def _finding_rules_and_verdicts(text: str) -> object:
+    # ASFF and OCSF: one entry per finding rule of each finding credential.
+    out = []
+    for item in json.loads(text):
+        fields = item.get("ProductFields") or item["unmapped"]["stalecreds"]
+        rule = fields.get("stalecreds/FindingRule") or fields.get("finding_rule")
+        verdict = fields.get("stalecreds/Verdict") or fields.get("verdict")
+        out.append((rule, verdict))
+    return out
+
+
+FINDING_RULES = [
+    ("unused-credential", "unused"),  # root access key 1
+    ("root-access-key", "unused"),
+    ("unused-credential", "never_used"),  # alice's password
+]
+
 CHECKS: dict[OutputFormat, tuple[Callable[[str], object], object]] = {
     OutputFormat.JSON: (_json_verdicts, EXPECTED_VERDICTS),
     OutputFormat.CSV: (_csv_verdicts, EXPECTED_VERDICTS),
@@ -334,6 +367,13 @@ CHECKS: dict[OutputFormat, tuple[Callable[[str], object], object]] = {
             "Verdicts: 3 in use · 1 never used · 2 unused · 1 untracked",
         ],
     ),
+    OutputFormat.MARKDOWN: (
+        _summary_lines,
+        ["| 3 | 7 | 2 | 1 |", "**Verdicts:** 3 in use · 1 never used · 2 unused · 1 untracked"],
+    ),
+    OutputFormat.HTML: (_html_verdicts, sorted(EXPECTED_VERDICTS)),
+    OutputFormat.ASFF: (_finding_rules_and_verdicts, FINDING_RULES),
+    OutputFormat.OCSF: (_finding_rules_and_verdicts, FINDING_RULES),
 }
 
 
@@ -347,8 +387,12 @@ def test_every_format_renders_the_scan(result, fmt):
     assert extract(render(result, fmt)) == expected
 
 
+COLLECTING = {OutputFormat.TABLE, OutputFormat.MARKDOWN, OutputFormat.HTML}
+"""Formats that read the whole scan before writing: they open with counts or group rows."""
+
+
 @pytest.mark.parametrize("fmt", list(OutputFormat))
-def test_every_format_ends_with_a_newline_and_streams_except_table(result, fmt):
+def test_every_format_ends_with_a_newline_and_streams_unless_it_collects(result, fmt):
     text = render(result, fmt)
     assert text.endswith("\n")
-    assert fmt.streams is (fmt is not OutputFormat.TABLE)
+    assert fmt.streams is (fmt not in COLLECTING)
