@@ -17,11 +17,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
 from stalecreds import __version__
-from stalecreds.errors import StalecredsError
+from stalecreds.errors import AwsError, StalecredsError
 from stalecreds.plan import Caller
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+
+__all__ = ["AwsError", "aws_errors", "caller_identity", "iam_client", "make_session"]
 
 MAX_ATTEMPTS = 10
 """Attempts per API call, first included, under botocore's adaptive retry mode."""
@@ -33,23 +35,6 @@ CLIENT_CONFIG = Config(
     user_agent_extra=f"stalecreds/{__version__}",
 )
 """Client configuration: adaptive retries (throttling backs off client-side) and our user agent."""
-
-
-class AwsError(StalecredsError):
-    """An AWS API call failed after botocore's retries.
-
-    ``action`` is the IAM action (``iam:ListUsers``); ``code`` is the AWS error code
-    (``AccessDenied``, ``Throttling`` …) or the botocore error class for transport failures.
-    """
-
-    def __init__(self, action: str, code: str, message: str) -> None:
-        self.action = action
-        self.code = code
-        self.message = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return f"{self.action} failed: {self.code}: {self.message}"
 
 
 def error_code(error: ClientError) -> str:

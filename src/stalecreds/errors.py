@@ -3,8 +3,9 @@
 ::
 
     StalecredsError            base of everything stalecreds raises on purpose
-     └── InputError            a file or stream could not be read as what it should be
-          └── ReportFormatError    a credential report cell, row or header is malformed
+     ├── InputError            a file or stream could not be read as what it should be
+     │    └── ReportFormatError    a credential report cell, row or header is malformed
+     └── AwsError              an AWS API call failed after botocore's retries
 """
 
 from __future__ import annotations
@@ -49,3 +50,20 @@ class InputError(StalecredsError):
 
 class ReportFormatError(InputError):
     """A credential report is malformed: a missing column, a short row, a bad date or boolean."""
+
+
+class AwsError(StalecredsError):
+    """An AWS API call failed after botocore's retries.
+
+    ``action`` is the IAM action (``iam:ListUsers``); ``code`` is the AWS error code
+    (``AccessDenied``, ``Throttling`` …) or the botocore error class for transport failures.
+    """
+
+    def __init__(self, action: str, code: str, message: str) -> None:
+        self.action = action
+        self.code = code
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.action} failed: {self.code}: {self.message}"

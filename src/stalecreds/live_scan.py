@@ -93,10 +93,12 @@ def scan_account(
     *,
     on_wait: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    account_name: str | None = None,
 ) -> LiveScanResult:
     """Scan the account that ``iam`` is signed for, judged at ``rules.as_of``.
 
-    Raises :class:`~stalecreds.aws.AwsError` when the account cannot be read at all (the
+    ``account_name`` (from AWS Organizations) is set on every user. Raises
+    :class:`~stalecreds.aws.AwsError` when the account cannot be read at all (the
     report cannot be generated or downloaded, or ``ListUsers`` fails); failures of single
     lookups are results, in :attr:`LiveScanResult.errors`.
     """
@@ -121,6 +123,8 @@ def scan_account(
             warnings.add(None, old + "; credentials not in use were re-checked live")
         full = options.recheck == "always" or not fetched.fresh
         users, errors = _refresh_from_api(reads, users, rules, options, warnings, full=full)
+    if account_name is not None:
+        users = [user._replace(account_name=account_name) for user in users]
     users, tag_errors = _apply_exemptions(reads, users, rules, options)
     errors += tag_errors
     summary = Summary()

@@ -105,6 +105,7 @@ class UserCredentials(NamedTuple):
     ``None`` when the source does not say (the IAM API path does not list MFA devices). ``line``
     is the report line the row started on, or ``None`` when not from a report. ``exemption`` is
     the reason the user is exempt from findings (an IAM tag or a config rule), or ``None``.
+    ``account_name`` is the account's name in AWS Organizations, when known.
     """
 
     user: str
@@ -119,3 +120,4 @@ class UserCredentials(NamedTuple):
     certificates: tuple[SigningCertificate, ...]
     line: int | None = None
     exemption: str | None = None
+    account_name: str | None = None

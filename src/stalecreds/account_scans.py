@@ -1,0 +1,125 @@
+"""One scan per account, for :func:`stalecreds.multi_account.scan_accounts`.
+
+Live: the caller's own account is scanned with the caller's session; any other account through
+``--role-name`` (STS ``AssumeRole``, partition from the caller's ARN). Offline: each credential
+report file in a folder is one account (its ID comes from the report's ARNs).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from stalecreds.accounts import Account
+from stalecreds.assessment import Assessment
+from stalecreds.errors import InputError
+from stalecreds.exemptions import Exemptions
+from stalecreds.live_options import LiveScanOptions
+from stalecreds.multi_account import AccountScan
+from stalecreds.plan import Caller
+from stalecreds.report_input import read_report
+from stalecreds.scan import ReportScan
+from stalecreds.verdicts import VerdictRules
+
+REPORT_SUFFIXES = (".csv", ".json")
+"""Files in a ``--report`` folder that are read as credential reports."""
+
+
+def live_account_scanner(
+    base: object,
+    caller: Caller,
+    rules: VerdictRules,
+    options: LiveScanOptions,
+    *,
+    role_name: str,
+    external_id: str | None,
+) -> Callable[[Account], AccountScan]:
+    """A function that scans one account: directly for the caller's, else through the role.
+
+    ``base`` is the caller's boto3 session. The returned function raises
+    :class:`~stalecreds.errors.AwsError` when the role cannot be assumed or the account read.
+    """
+    import boto3
+
+    from stalecreds.assume import account_session, partition_of
+    from stalecreds.aws import iam_client
+    from stalecreds.live_scan import scan_account
+
+    assert isinstance(base, boto3.Session)
+    partition = partition_of(caller.arn)
+
+    def scan_one(account: Account) -> AccountScan:
+        session = (
+            base
+            if account.account_id == caller.account_id
+            else account_session(
+                base,
+                account.account_id,
+                partition=partition,
+                role_name=role_name,
+                external_id=external_id,
+            )
+        )
+        return scan_account(iam_client(session), rules, options, account_name=account.name)
+
+    return scan_one
+
+
+def profile_scanner(
+    sessions: dict[str, object], rules: VerdictRules, options: LiveScanOptions
+) -> Callable[[Account], AccountScan]:
+    """A function that scans the account of each named profile (``Account.name`` is the profile)."""
+    from stalecreds.aws import iam_client
+    from stalecreds.live_scan import scan_account
+
+    def scan_one(account: Account) -> AccountScan:
+        session = sessions[account.name or ""]
+        return scan_account(iam_client(session), rules, options)  # type: ignore[arg-type]
+
+    return scan_one
+
+
+class _FileScan:
+    """A report file's scan, read whole (a folder of reports is scanned account by account)."""
+
+    def __init__(self, scan: ReportScan) -> None:
+        self._assessments = tuple(scan)
+        self.source = scan.source
+        self.summary = scan.summary
+        self.warnings = scan.warnings
+        self.errors: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[Assessment]:
+        return iter(self._assessments)
+
+
+def report_files(folder: Path) -> list[Account]:
+    """The report files of ``folder`` (sorted), as accounts named by their path.
+
+    Raises :class:`InputError` when the folder holds none.
+    """
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in REPORT_SUFFIXES)
+    if not files:
+        raise InputError(str(folder), "no credential reports (*.csv, *.json) in this folder")
+    return [Account("", str(path)) for path in files]
+
+
+def report_file_scanner(
+    rules: VerdictRules, exemptions: Exemptions
+) -> Callable[[Account], AccountScan]:
+    """A function that scans the report file named by ``Account.name``, whole.
+
+    It raises :class:`InputError` for a file that cannot be read or is malformed.
+    """
+
+    def scan_one(account: Account) -> AccountScan:
+        path = Path(account.name or "")
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(str(path), error.strerror or str(error)) from None
+        lines, source = read_report(io.BytesIO(data), str(path))
+        return _FileScan(ReportScan(lines, source, rules, exemptions))
+
+    return scan_one

@@ -1,0 +1,100 @@
+"""Which AWS accounts a run covers: explicit lists, files, exclusions and stable shards. Pure.
+
+A shard ``K/N`` takes the accounts whose SHA-256 of the account ID, taken modulo ``N``, is
+``K - 1``: every account lands in exactly one shard, the same one on every runner and every day,
+whatever the order or the other accounts in the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from stalecreds.errors import InputError, StalecredsError
+
+
+class Account(NamedTuple):
+    """An AWS account ID (12 digits) and its name when AWS Organizations gives one."""
+
+    account_id: str
+    name: str | None = None
+
+
+def valid_account_id(value: str) -> bool:
+    """True for a 12-digit AWS account ID."""
+    return len(value) == 12 and value.isdigit()
+
+
+def parse_account_ids(values: Iterable[str], source: str = "--accounts") -> list[str]:
+    """Account IDs from comma-separated values, in order, without duplicates.
+
+    Raises :class:`StalecredsError` naming ``source`` for anything that is not 12 digits.
+    """
+    ids: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            account_id = part.strip()
+            if not account_id:
+                continue
+            if not valid_account_id(account_id):
+                raise StalecredsError(f"{source}: {account_id!r} is not a 12-digit account ID")
+            if account_id not in ids:
+                ids.append(account_id)
+    return ids
+
+
+def read_accounts_file(path: Path) -> list[str]:
+    """Account IDs from a file: one per line (commas allowed), ``#`` starts a comment.
+
+    Raises :class:`InputError` naming the file and line.
+    """
+    name = str(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(name, f"cannot read the accounts file: {error}") from None
+    ids: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            ids += [i for i in parse_account_ids([text], name) if i not in ids]
+        except StalecredsError as error:
+            raise InputError(name, str(error).split(": ", 1)[1], line=number) from None
+    return ids
+
+
+def parse_shard(value: str) -> tuple[int, int]:
+    """``K/N`` as ``(K, N)`` with ``1 <= K <= N``. Raises ``ValueError`` otherwise."""
+    try:
+        k_text, n_text = value.split("/")
+        k, n = int(k_text), int(n_text)
+    except ValueError:
+        raise ValueError(f"--shard must be K/N, like 2/8; got {value!r}") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"--shard {value}: K must be between 1 and N")
+    return k, n
+
+
+def shard_of(account_id: str, shards: int) -> int:
+    """The shard (1-based, of ``shards``) an account belongs to."""
+    digest = hashlib.sha256(account_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % shards + 1
+
+
+def select_accounts(
+    accounts: Sequence[Account],
+    *,
+    exclude: Iterable[str] = (),
+    shard: tuple[int, int] | None = None,
+) -> list[Account]:
+    """``accounts`` less the excluded IDs, restricted to one shard when given, in order."""
+    excluded = set(exclude)
+    chosen = [a for a in accounts if a.account_id not in excluded]
+    if shard is not None:
+        k, n = shard
+        chosen = [a for a in chosen if shard_of(a.account_id, n) == k]
+    return chosen

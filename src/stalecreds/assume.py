@@ -1,0 +1,53 @@
+"""Sessions in other accounts: STS ``AssumeRole`` with credentials that refresh for long runs.
+
+Uses aws-assume-role-lib (session in, session out; botocore refreshes the credentials before
+they expire). The role ARN's partition is the caller's (``aws``, ``aws-cn``, ``aws-us-gov``),
+never assumed to be ``aws``.
+"""
+
+from __future__ import annotations
+
+import boto3
+from aws_assume_role_lib.aws_assume_role_lib import assume_role
+
+from stalecreds.aws import aws_errors
+
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+"""The role AWS Organizations creates in accounts it creates (``--role-name``)."""
+
+SESSION_NAME = "stalecreds"
+"""``RoleSessionName``: how stalecreds' calls show in CloudTrail of the target account."""
+
+
+def partition_of(arn: str) -> str:
+    """The partition of an ARN (``arn:aws-cn:…`` gives ``aws-cn``)."""
+    parts = arn.split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "arn" and parts[1] else "aws"
+
+
+def role_arn(partition: str, account_id: str, role_name: str) -> str:
+    """The ARN of ``role_name`` in ``account_id`` within ``partition``."""
+    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
+
+
+def account_session(
+    base: boto3.Session,
+    account_id: str,
+    *,
+    partition: str,
+    role_name: str = DEFAULT_ROLE_NAME,
+    external_id: str | None = None,
+) -> boto3.Session:
+    """A session in ``account_id`` through ``role_name``, assumed now (so failures show here).
+
+    Raises :class:`~stalecreds.aws.AwsError` for action ``sts:AssumeRole``.
+    """
+    with aws_errors("sts:AssumeRole"):
+        session: boto3.Session = assume_role(
+            base,
+            role_arn(partition, account_id, role_name),
+            RoleSessionName=SESSION_NAME,
+            ExternalId=external_id,  # type: ignore[arg-type]  # the library accepts None
+            region_name=base.region_name,
+        )
+    return session

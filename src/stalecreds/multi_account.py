@@ -1,0 +1,187 @@
+"""Scan many accounts, in parallel, where one failing account never stops the others.
+
+Each account becomes an :class:`AccountOutcome`: its scan result, or an :class:`AccountFailure`
+saying which step failed (assuming the role, scanning, reading a report file), which call and
+with which error code. :class:`MultiAccountResult` merges the results into one scan output
+(credentials of every account, one summary, all warnings) that any format renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+from stalecreds.accounts import Account
+from stalecreds.assessment import Assessment
+from stalecreds.credential_report import WarningLog
+from stalecreds.errors import AwsError, InputError, StalecredsError
+from stalecreds.report_input import ReportSource
+from stalecreds.scan import Summary
+from stalecreds.verdicts import Thresholds
+
+DEFAULT_MAX_WORKERS = 8
+"""Accounts scanned at once (``--max-workers``); each scan also runs its own calls in parallel."""
+
+
+class AccountScan(Protocol):
+    """What one account's scan gives: its assessments, counts, warnings and failed lookups."""
+
+    @property
+    def source(self) -> ReportSource:
+        """Where the account's data came from."""
+
+    @property
+    def summary(self) -> Summary:
+        """Counts of the account."""
+
+    @property
+    def warnings(self) -> WarningLog:
+        """Oddities found in the account."""
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """IAM lookups that failed (their credentials are ``unknown``)."""
+
+    def __iter__(self) -> Iterator[Assessment]:
+        """The account's assessments."""
+
+
+class AccountFailure(NamedTuple):
+    """Why an account could not be scanned: the step, the API call (or file), the error code."""
+
+    step: str
+    action: str
+    code: str
+    message: str
+
+
+class AccountOutcome(NamedTuple):
+    """One account's result or failure (exactly one of the two is set)."""
+
+    account: Account
+    result: AccountScan | None
+    failure: AccountFailure | None
+
+
+def failure_from(error: StalecredsError, step: str) -> AccountFailure:
+    """An :class:`AccountFailure` from an error raised while scanning one account."""
+    if isinstance(error, AwsError):
+        failed_step = "assume-role" if error.action == "sts:AssumeRole" else step
+        return AccountFailure(failed_step, error.action, error.code, error.message)
+    if isinstance(error, InputError):
+        return AccountFailure(step, error.source, type(error).__name__, str(error))
+    return AccountFailure(step, "", type(error).__name__, str(error))
+
+
+def scan_accounts(
+    accounts: Sequence[Account],
+    scan_one: Callable[[Account], AccountScan],
+    *,
+    workers: int = DEFAULT_MAX_WORKERS,
+    step: str = "scan",
+    on_done: Callable[[Account, bool], None] | None = None,
+) -> list[AccountOutcome]:
+    """Run ``scan_one`` for every account on a bounded pool; outcomes in ``accounts`` order.
+
+    ``scan_one`` raises :class:`StalecredsError` for an account it cannot scan; that becomes the
+    account's failure. ``on_done(account, ok)`` is called as each account finishes.
+    """
+    outcomes: dict[str, AccountOutcome] = {}
+
+    def run(account: Account) -> AccountOutcome:
+        try:
+            return AccountOutcome(account, scan_one(account), None)
+        except StalecredsError as error:
+            return AccountOutcome(account, None, failure_from(error, step))
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(run, account) for account in accounts]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes[outcome.account.account_id + (outcome.account.name or "")] = outcome
+            if on_done is not None:
+                on_done(outcome.account, outcome.failure is None)
+    return [outcomes[a.account_id + (a.name or "")] for a in accounts]
+
+
+@dataclass(frozen=True)
+class MultiAccountResult:
+    """The merged result of many accounts, renderable by every format.
+
+    ``errors`` lists failed lookups inside scanned accounts; ``failures`` lists accounts that
+    could not be scanned at all. Either makes the result partial.
+    """
+
+    source: ReportSource
+    as_of: datetime
+    thresholds: Thresholds
+    outcomes: tuple[AccountOutcome, ...]
+    summary: Summary
+    warnings: WarningLog
+    errors: tuple[str, ...]
+
+    @property
+    def failures(self) -> tuple[AccountOutcome, ...]:
+        """The accounts that could not be scanned."""
+        return tuple(o for o in self.outcomes if o.failure is not None)
+
+    def __iter__(self) -> Iterator[Assessment]:
+        for outcome in self.outcomes:
+            if outcome.result is not None:
+                yield from outcome.result
+
+
+def add_summary(total: Summary, part: Summary) -> None:
+    """Add the counts of ``part`` to ``total``."""
+    total.users += part.users
+    total.credentials += part.credentials
+    total.findings += part.findings
+    total.cleanup_candidates += part.cleanup_candidates
+    total.by_verdict.update(part.by_verdict)
+
+
+def merge(
+    outcomes: Sequence[AccountOutcome],
+    *,
+    source: ReportSource,
+    as_of: datetime,
+    thresholds: Thresholds,
+) -> MultiAccountResult:
+    """Merge account outcomes: assessments are materialised, counts summed, warnings prefixed."""
+    summary = Summary()
+    warnings = WarningLog()
+    errors: list[str] = []
+    merged: list[AccountOutcome] = []
+    for outcome in outcomes:
+        label = outcome.account.account_id
+        if outcome.result is None:
+            merged.append(outcome)
+            continue
+        result = outcome.result
+        assessments = tuple(result)  # a lazy report scan is read here, once
+        add_summary(summary, result.summary)
+        for warning in result.warnings.items:
+            warnings.add(warning.line, f"account {label}: {warning.message}")
+        warnings.dropped += result.warnings.dropped
+        errors += [f"account {label}: {error}" for error in result.errors]
+        merged.append(outcome._replace(result=_Materialised(result, assessments)))
+    return MultiAccountResult(
+        source, as_of, thresholds, tuple(merged), summary, warnings, tuple(errors)
+    )
+
+
+class _Materialised:
+    """An account result whose assessments were read once and are kept."""
+
+    def __init__(self, result: AccountScan, assessments: tuple[Assessment, ...]) -> None:
+        self.source = result.source
+        self.summary = result.summary
+        self.warnings = result.warnings
+        self.errors = result.errors
+        self._assessments = assessments
+
+    def __iter__(self) -> Iterator[Assessment]:
+        return iter(self._assessments)
