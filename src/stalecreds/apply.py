@@ -20,7 +20,7 @@ import enum
 import secrets
 import string
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -87,6 +87,15 @@ def check_plan(plan: Plan, caller: Caller, now: datetime, max_age: timedelta) ->
         raise PlanRefused(
             f"the plan is for account {plan.account_id} but the credentials are for account "
             f"{caller.account_id} ({caller.arn})"
+        )
+    if (
+        not plan.account_id
+        and plan.caller is not None
+        and plan.caller.account_id != (caller.account_id)
+    ):
+        raise PlanRefused(
+            f"the plan was made from account {plan.caller.account_id} but the credentials are "
+            f"for account {caller.account_id} ({caller.arn})"
         )
 
 
@@ -258,6 +267,25 @@ class Applier:
         if not dry_run:
             self._record("step-end", step, outcome=outcome.value, detail=detail)
         return StepResult(step, outcome, detail)
+
+
+def fail_steps(steps: Iterable[Step], detail: str, journal: Journal | None) -> list[StepResult]:
+    """Record ``steps`` as failed without touching IAM (e.g. their account's role failed)."""
+    results = []
+    for step in steps:
+        if journal is not None:
+            journal.record(
+                "step-end",
+                step_id=step.step_id,
+                account_id=step.account_id,
+                user=step.user,
+                access_key_id=step.access_key_id,
+                action=step.action.value,
+                outcome=Outcome.FAILED.value,
+                detail=detail,
+            )
+        results.append(StepResult(step, Outcome.FAILED, detail))
+    return results
 
 
 def retry_call(call: Callable[[], object], action: str, sleep: Callable[[float], None]) -> None:

@@ -123,6 +123,34 @@ class MultiAccountResult:
     warnings: WarningLog
     errors: tuple[str, ...]
 
+    def account_rows(self) -> list[dict[str, object]]:
+        """One JSON-ready dict per account: ID, name, status, counts, or the failure."""
+        rows: list[dict[str, object]] = []
+        for outcome in self.outcomes:
+            account = outcome.account
+            row: dict[str, object] = {"account_id": account.account_id, "name": account.name}
+            if outcome.result is not None:
+                summary = outcome.result.summary
+                row |= {
+                    "status": "partial" if outcome.result.errors else "scanned",
+                    "users": summary.users,
+                    "credentials": summary.credentials,
+                    "findings": summary.findings,
+                    "error": None,
+                }
+            else:
+                failure = outcome.failure
+                assert failure is not None
+                row |= {
+                    "status": "failed",
+                    "users": None,
+                    "credentials": None,
+                    "findings": None,
+                    "error": failure._asdict(),
+                }
+            rows.append(row)
+        return rows
+
     @property
     def failures(self) -> tuple[AccountOutcome, ...]:
         """The accounts that could not be scanned."""

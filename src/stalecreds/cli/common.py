@@ -15,12 +15,20 @@ from typing import IO, Any, NamedTuple, NoReturn, TypeVar
 
 import click
 
+from stalecreds.accounts import (
+    Account,
+    parse_account_ids,
+    parse_shard,
+    read_accounts_file,
+    select_accounts,
+)
 from stalecreds.errors import StalecredsError
 from stalecreds.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, LiveScanOptions
+from stalecreds.multi_account import merge, scan_accounts
 from stalecreds.output import write_file_atomically, write_stdout_when_complete
-from stalecreds.report_input import STDIN_NAME, read_report
+from stalecreds.report_input import STDIN_NAME, ReportSource, read_report
 from stalecreds.scan import ReportScan
 from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 
@@ -28,6 +36,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_AWS_ERROR = 3
+EXIT_PARTIAL = 4
 SAMPLE_REPORT = "sample-credential-report.json"
 MAX_WARNINGS_SHOWN = 10
 
@@ -70,17 +79,46 @@ class ScanRequest(NamedTuple):
     thresholds: Thresholds
     config_path: Path | None
     exempt_tag: str
-    profile: str | None
+    profile: tuple[str, ...]
     region: str | None
     source: str
     report_timeout: float
     all_key_ids: bool
     recheck: str
+    org: bool
+    ou: tuple[str, ...]
+    accounts: tuple[str, ...]
+    accounts_file: Path | None
+    exclude_account: tuple[str, ...]
+    role_name: str
+    external_id: str | None
+    max_workers: int
+    shard: str | None
 
     @property
     def live(self) -> bool:
-        """True when the scan reads a live account rather than a report file."""
+        """True when the scan reads live accounts rather than report files."""
         return not self.sample and self.report_path is None
+
+    @property
+    def single_profile(self) -> str | None:
+        """The one ``--profile`` given, if any."""
+        return self.profile[0] if self.profile else None
+
+    @property
+    def many_accounts(self) -> bool:
+        """True for an Organization, an account list, or several profiles."""
+        return bool(
+            self.org or self.ou or self.accounts or self.accounts_file or len(self.profile) > 1
+        )
+
+    @property
+    def report_folder(self) -> Path | None:
+        """The folder given to ``--report``, when it is one."""
+        if self.report_path is None or self.report_path == "-":
+            return None
+        path = Path(self.report_path)
+        return path if path.is_dir() else None
 
 
 _SCAN_OPTIONS = [
@@ -136,7 +174,11 @@ _SCAN_OPTIONS = [
         metavar="KEY",
         help="IAM user tag that exempts a user from findings (its value is the reason).",
     ),
-    click.option("--profile", help="AWS profile. Default: boto3's credential chain."),
+    click.option(
+        "--profile",
+        multiple=True,
+        help="AWS profile (repeat to scan several accounts). Default: boto3's credential chain.",
+    ),
     click.option("--region", help="AWS region for signing. Default: boto3's."),
     click.option(
         "--source",
@@ -161,6 +203,52 @@ _SCAN_OPTIONS = [
         show_default=True,
         help="Re-read the last use of each credential that is not in use: only when IAM served "
         "a cached credential report (auto), or always.",
+    ),
+    click.option("--org", is_flag=True, help="Scan every ACTIVE account of the AWS Organization."),
+    click.option(
+        "--ou",
+        multiple=True,
+        metavar="OU_ID",
+        help="With --org: only accounts under this organizational unit, at any depth (repeat).",
+    ),
+    click.option(
+        "--accounts",
+        multiple=True,
+        metavar="IDS",
+        help="Scan these accounts (comma-separated 12-digit IDs; repeat).",
+    ),
+    click.option(
+        "--accounts-file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        metavar="FILE",
+        help="Scan the accounts listed in FILE (one per line, # comments).",
+    ),
+    click.option(
+        "--exclude-account",
+        multiple=True,
+        metavar="ID",
+        help="Leave this account out (repeat).",
+    ),
+    click.option(
+        "--role-name",
+        default="OrganizationAccountAccessRole",
+        show_default=True,
+        help="Role assumed in each account other than the caller's (a read-only audit role is "
+        "recommended for scans).",
+    ),
+    click.option("--external-id", help="ExternalId for AssumeRole, when the role requires one."),
+    click.option(
+        "--max-workers",
+        type=click.IntRange(min=1, max=64),
+        default=8,
+        show_default=True,
+        help="Accounts scanned at once.",
+    ),
+    click.option(
+        "--shard",
+        metavar="K/N",
+        help="Scan only shard K of N of the accounts (stable by account ID), e.g. for a CI "
+        "matrix; combine the JSON results with 'stalecreds merge'.",
     ),
     click.option(
         "--all-key-ids",
@@ -190,6 +278,15 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
     request = ScanRequest(thresholds=thresholds, **fields)
     if request.sample and request.report_path is not None:
         raise click.UsageError("give either --report or --sample, not both")
+    if request.many_accounts and not request.live:
+        raise click.UsageError("--org, --ou, --accounts and several --profile need a live scan")
+    if request.ou and not request.org:
+        raise click.UsageError("--ou needs --org")
+    if request.shard is not None:
+        try:
+            parse_shard(request.shard)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
     return request
 
 
@@ -205,6 +302,13 @@ def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
         if request.config_path is None
         else load_exemptions(request.config_path, request.exempt_tag)
     )
+    folder = request.report_folder
+    if folder is not None:
+        yield _scan_folder(folder, request, exemptions)
+        return
+    if request.many_accounts:
+        yield _scan_many(request, exemptions)
+        return
     if not request.live:
         with open_input(None if request.sample else request.report_path) as (stream, name):
             lines, source = read_report(stream, name)
@@ -231,9 +335,117 @@ def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
         exemptions=exemptions,
         recheck=request.recheck,
     )
-    iam = iam_client(make_session(request.profile, request.region))
+    iam = iam_client(make_session(request.single_profile, request.region))
     rules = VerdictRules(request.as_of or now(), request.thresholds)
     yield scan_account(iam, rules, options, on_wait=on_wait)
+
+
+def _progress(total: int) -> tuple[Callable[[Account, bool], None], Callable[[], None]]:
+    """A progress bar on standard error (only when it is a terminal): accounts done and failed."""
+    if not sys.stderr.isatty():
+        return (lambda account, ok: None), (lambda: None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    failed = [0]
+    progress = Progress(
+        TextColumn("accounts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = progress.add_task("scan", total=total, failed=0)
+    progress.start()
+
+    def done(account: Account, ok: bool) -> None:
+        failed[0] += 0 if ok else 1
+        progress.update(task, advance=1, failed=failed[0])
+
+    return done, progress.stop
+
+
+def _scan_folder(folder: Path, request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
+    from stalecreds.account_scans import report_file_scanner, report_files
+
+    files = report_files(folder)
+    rules = VerdictRules(request.as_of or now(), request.thresholds)
+    done, stop = _progress(len(files))
+    try:
+        outcomes = scan_accounts(
+            files,
+            report_file_scanner(rules, exemptions),
+            workers=request.max_workers,
+            step="read",
+            on_done=done,
+        )
+    finally:
+        stop()
+    source = ReportSource(name=f"{folder} ({len(files)} reports)", format="folder")
+    return merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
+
+
+def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
+    from stalecreds.account_scans import live_account_scanner, profile_scanner
+    from stalecreds.aws import caller_identity, make_session
+    from stalecreds.organizations import list_accounts
+
+    rules = VerdictRules(request.as_of or now(), request.thresholds)
+    options = LiveScanOptions(
+        source=request.source,
+        all_key_ids=request.all_key_ids,
+        report_timeout=request.report_timeout,
+        exemptions=exemptions,
+        recheck=request.recheck,
+    )
+    shard = None if request.shard is None else parse_shard(request.shard)
+    if len(request.profile) > 1:
+        sessions: dict[str, object] = {}
+        accounts: list[Account] = []
+        for profile in request.profile:
+            session = make_session(profile, request.region)
+            sessions[profile] = session
+            accounts.append(Account(caller_identity(session).account_id, profile))
+        scan_one = profile_scanner(sessions, rules, options)
+        label = f"{len(accounts)} profiles"
+    else:
+        base = make_session(request.single_profile, request.region)
+        caller = caller_identity(base)
+        if request.org:
+            from stalecreds.aws import CLIENT_CONFIG
+
+            organizations = base.client("organizations", config=CLIENT_CONFIG)
+            accounts = list_accounts(organizations, request.ou)
+            label = "organization" + (f" (OUs {', '.join(request.ou)})" if request.ou else "")
+        else:
+            ids = parse_account_ids(request.accounts)
+            if request.accounts_file is not None:
+                ids += [i for i in read_accounts_file(request.accounts_file) if i not in ids]
+            accounts = [Account(i) for i in ids]
+            label = "accounts"
+        scan_one = live_account_scanner(
+            base,
+            caller,
+            rules,
+            options,
+            role_name=request.role_name,
+            external_id=request.external_id,
+        )
+    chosen = select_accounts(accounts, exclude=request.exclude_account, shard=shard)
+    if not chosen:
+        raise StalecredsError("no accounts to scan (after --exclude-account and --shard)")
+    done, stop = _progress(len(chosen))
+    try:
+        outcomes = scan_accounts(chosen, scan_one, workers=request.max_workers, on_done=done)
+    finally:
+        stop()
+    shard_text = "" if request.shard is None else f", shard {request.shard}"
+    source = ReportSource(
+        name=f"{label}: {len(chosen)} accounts{shard_text}", format="multi-account"
+    )
+    return merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
 
 
 def exit_code_for_aws(error: StalecredsError) -> int:

@@ -83,7 +83,7 @@ def plan(
     """
     request = scan_request(options)
     with handle_errors():
-        caller = _caller(request.profile, request.region) if request.live else None
+        caller = _caller(request.single_profile, request.region) if request.live else None
         with run_scan(request) as result:
             assessments = list(result)
         made = now()
@@ -131,6 +131,13 @@ def plan(
 )
 @click.option("--profile", help="AWS profile. Default: boto3's credential chain.")
 @click.option("--region", help="AWS region for signing. Default: boto3's.")
+@click.option(
+    "--role-name",
+    default="OrganizationAccountAccessRole",
+    show_default=True,
+    help="Role assumed in each account of the plan other than the caller's.",
+)
+@click.option("--external-id", help="ExternalId for AssumeRole, when the role requires one.")
 def apply(
     plan_path: Path,
     yes: bool,
@@ -139,14 +146,17 @@ def apply(
     journal_path: Path | None,
     profile: str | None,
     region: str | None,
+    role_name: str,
+    external_id: str | None,
 ) -> None:
     """Apply a plan: re-check each step live, act, and journal every call.
 
-    A step whose live state no longer matches the plan is skipped with the reason. Exit 0 when
-    every step was applied or skipped as planned, 3 when any failed.
+    A step whose live state no longer matches the plan is skipped with the reason. Steps for
+    another account than the caller's run through --role-name. Exit 0 when every step was
+    applied or skipped as planned, 3 when any failed.
     """
-    from stalecreds.apply import Applier, Outcome, check_plan
-    from stalecreds.aws import iam_client, make_session
+    from stalecreds.apply import Outcome, check_plan
+    from stalecreds.aws import make_session
     from stalecreds.plan_view import render_plan, render_results
 
     with handle_errors():
@@ -166,8 +176,16 @@ def apply(
             if applier_journal is not None:
                 applier_journal.record("apply-start", plan_id=the_plan.plan_id, caller=caller.arn)
                 click.echo(f"stalecreds: journal: {journal_file}", err=True)
-            applier = Applier(iam_client(session), caller, applier_journal)
-            results = applier.apply(the_plan, previous, dry_run=dry_run)
+            results = _apply_by_account(
+                the_plan,
+                session,
+                caller,
+                applier_journal,
+                previous,
+                dry_run,
+                role_name=role_name,
+                external_id=external_id,
+            )
         finally:
             if applier_journal is not None:
                 applier_journal.close()
@@ -228,6 +246,49 @@ def undo(
             )
     failed = any(result.outcome is UndoOutcome.FAILED for result in results)
     sys.exit(EXIT_AWS_ERROR if failed else EXIT_OK)
+
+
+def _apply_by_account(
+    the_plan: Any,
+    session: Any,
+    caller: Caller,
+    journal: Journal | None,
+    previous: Any,
+    dry_run: bool,
+    *,
+    role_name: str,
+    external_id: str | None,
+) -> list[Any]:
+    """Apply the plan's steps account by account, each with a caller of that account."""
+    from stalecreds.apply import Applier, fail_steps
+    from stalecreds.assume import account_session, partition_of
+    from stalecreds.aws import caller_identity, iam_client
+    from stalecreds.errors import AwsError
+
+    by_account: dict[str, list[Any]] = {}
+    for step in the_plan.steps:
+        by_account.setdefault(step.account_id, []).append(step)
+    results: list[Any] = []
+    for account_id, steps in by_account.items():
+        account_session_ = session
+        account_caller = caller
+        if account_id != caller.account_id:
+            try:
+                account_session_ = account_session(
+                    session,
+                    account_id,
+                    partition=partition_of(caller.arn),
+                    role_name=role_name,
+                    external_id=external_id,
+                )
+                account_caller = caller_identity(account_session_)
+            except AwsError as error:
+                detail = f"account {account_id}: {error}"
+                results += fail_steps(steps, detail, None if dry_run else journal)
+                continue
+        applier = Applier(iam_client(account_session_), account_caller, journal)
+        results += applier.apply(the_plan._replace(steps=tuple(steps)), previous, dry_run=dry_run)
+    return results
 
 
 def _confirm(question: str) -> None:

@@ -12,6 +12,8 @@ from stalecreds.cli.common import (
     EXIT_AWS_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
+    EXIT_PARTIAL,
+    emit,
     emit_scan,
     handle_errors,
     now,
@@ -33,6 +35,8 @@ Exit codes:
   2  usage or input error (the message names the file, line and column)
   3  AWS error: the account could not be read, or some lookups failed
      (those credentials are 'unknown' and the result is partial)
+  4  partial: some accounts (or report files) could not be scanned; the
+     others' results are complete
 """
 
 _FORMAT_OPTION = click.option(
@@ -86,6 +90,21 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
             f"{summary.findings} findings)",
             err=True,
         )
+    failures = getattr(result, "failures", ())
+    for outcome in failures:
+        failure = outcome.failure
+        name = f" ({outcome.account.name})" if outcome.account.name else ""
+        click.echo(
+            f"stalecreds: account {outcome.account.account_id or '?'}{name} failed at "
+            f"{failure.step}: {failure.action} {failure.code}: {failure.message}",
+            err=True,
+        )
+    if failures:
+        click.echo(
+            f"stalecreds: {len(failures)} accounts could not be scanned; the result is partial",
+            err=True,
+        )
+        sys.exit(EXIT_PARTIAL)
     errors = scan_errors(result)
     if errors:
         click.echo(
@@ -128,3 +147,46 @@ def demo(output_format: str, max_age: int) -> None:
         "run 'stalecreds scan' to scan yours",
         err=True,
     )
+
+
+@click.command()
+@click.argument(
+    "inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the merged JSON to FILE (atomically) instead of standard output.",
+)
+def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
+    """Merge JSON results (e.g. of --shard runs) into one JSON document.
+
+    The inputs must share schema_version and max_age_days; the summary is counted again.
+    """
+    import json
+
+    from stalecreds.errors import InputError
+    from stalecreds.merge import merge_documents
+
+    documents = []
+    with handle_errors():
+        for path in inputs:
+            try:
+                documents.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
+            except json.JSONDecodeError as error:
+                raise InputError(
+                    str(path), f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno
+                ) from None
+            except (OSError, UnicodeDecodeError) as error:
+                raise InputError(str(path), f"cannot read it: {error}") from None
+        merged = merge_documents(documents)
+    text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+    emit(lambda out: out.write(text), output, streams=True)
+    if output is not None:
+        click.echo(
+            f"stalecreds: wrote {output} ({merged['summary']['credentials']} credentials from "
+            f"{len(inputs)} inputs)",
+            err=True,
+        )

@@ -13,6 +13,9 @@ Shape::
         {one object per credential, keys as in RECORD_FIELDS},
         ...
       ],
+      "accounts": [{"account_id", "name", "status", "users", "credentials", "findings",
+                    "error": {"step", "action", "code", "message"} | null}, ...],
+                        (only for scans of several accounts or report files)
       "summary": {"users": 21, "credentials": 35, "findings": 7, ...},
       "warnings": [{"line": 10, "message": "..."}],
       "warnings_omitted": 0
@@ -77,6 +80,9 @@ def render_json(scan: ScanOutput, out: TextIO) -> None:
         out.write(("," if wrote_any else "") + "\n    " + ",\n    ".join(batch))
         wrote_any = True
     out.write("\n  ],\n" if wrote_any else "],\n")
+    account_rows = getattr(scan, "account_rows", None)
+    if account_rows is not None:
+        out.write(f'  "accounts": {_dumps(account_rows())},\n')
     warnings = [{"line": w.line, "message": w.message} for w in scan.warnings.items]
     out.write(f'  "summary": {_dumps(scan.summary.as_dict())},\n')
     out.write(f'  "warnings": {_dumps(warnings)},\n')

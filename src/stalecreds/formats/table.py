@@ -95,6 +95,29 @@ def _table(title: str, rows: list[Assessment], scan: ScanOutput, *, reasons: boo
     return table
 
 
+def _accounts_table(rows: list[dict[str, object]]) -> Table:
+    table = Table(title=f"Accounts ({len(rows)})", title_justify="left", title_style="bold")
+    for column in ("Account", "Name", "Status", "Users", "Credentials", "Findings", "Error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        error = row["error"]
+        detail = ""
+        if isinstance(error, dict):
+            detail = f"{error['step']}: {error['action']} {error['code']}: {error['message']}"
+        status = str(row["status"])
+        table.add_row(
+            str(row["account_id"] or "?"),
+            str(row["name"] or ""),
+            Text(status, style="bold red" if status == "failed" else ""),
+            *(
+                "" if row[k] is None else f"{row[k]:,}"
+                for k in ("users", "credentials", "findings")
+            ),
+            detail,
+        )
+    return table
+
+
 def render_table(scan: ScanOutput, out: TextIO) -> None:
     """Write ``scan`` as rich tables and a summary line to ``out``."""
     assessments = list(scan)
@@ -126,6 +149,10 @@ def render_table(scan: ScanOutput, out: TextIO) -> None:
     if rest:
         console.print()
         console.print(_table(f"Other credentials ({len(rest)})", rest, scan, reasons=False))
+    account_rows = getattr(scan, "account_rows", None)
+    if account_rows is not None:
+        console.print()
+        console.print(_accounts_table(account_rows()))
     console.print()
     summary = scan.summary
     counts = " · ".join(
