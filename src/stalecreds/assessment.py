@@ -78,7 +78,13 @@ class Assessment(NamedTuple):
 
 
 _UNUSED_CREDENTIAL = (FindingRule.UNUSED_CREDENTIAL,)
+_ROOT_ACCESS_KEY = (FindingRule.ROOT_ACCESS_KEY,)
 _NO_RULES: tuple[FindingRule, ...] = ()
+# Attribute access on an Enum class is slow in Python 3.11; assess uses these names.
+_PASSWORD = CredentialKind.PASSWORD
+_ACCESS_KEY = CredentialKind.ACCESS_KEY
+_SIGNING_CERTIFICATE = CredentialKind.SIGNING_CERTIFICATE
+_ACTIVE = Status.ACTIVE
 
 
 def assess(user: UserCredentials, rules: VerdictRules) -> list[Assessment]:
@@ -89,27 +95,19 @@ def assess(user: UserCredentials, rules: VerdictRules) -> list[Assessment]:
     (``lookup_error``) is ``unknown``; an exempt user's credentials are never findings.
     """
     results: list[Assessment] = []
+    exempt = user.exemption is not None
     password = user.password
     if password is not None:
         set_at = password.set_at or user.created
+        last_used = password.last_used
         if password.lookup_error is not None:
             verdict, reason = unknown(password.lookup_error)
         else:
-            verdict, reason = rules.password(password.last_used, set_at)
-        finding = _UNUSED_CREDENTIAL if verdict in FINDING_VERDICTS else _NO_RULES
-        if user.exemption is not None:
-            finding = _NO_RULES
+            verdict, reason = rules.password(last_used, set_at)
+        finding = _UNUSED_CREDENTIAL if verdict in FINDING_VERDICTS and not exempt else _NO_RULES
         results.append(
             Assessment(
-                user,
-                password,
-                CredentialKind.PASSWORD,
-                verdict,
-                reason,
-                finding,
-                set_at,
-                password.last_used,
-                False,
+                user, password, _PASSWORD, verdict, reason, finding, set_at, last_used, False
             )
         )
     for key in user.access_keys:
@@ -119,24 +117,17 @@ def assess(user: UserCredentials, rules: VerdictRules) -> list[Assessment]:
             verdict, reason = unknown(key.lookup_error)
         else:
             verdict, reason = rules.access_key(used_at, key.created)
-        active = key.status is Status.ACTIVE
-        finding = _UNUSED_CREDENTIAL if active and verdict in FINDING_VERDICTS else _NO_RULES
-        if active and user.is_root:
-            finding = (*finding, FindingRule.ROOT_ACCESS_KEY)
-        if user.exemption is not None:
-            finding = _NO_RULES
+        active = key.status is _ACTIVE
+        finding = _NO_RULES
+        if active and not exempt:
+            if verdict in FINDING_VERDICTS:
+                finding = _UNUSED_CREDENTIAL
+            if user.is_root:
+                finding += _ROOT_ACCESS_KEY
         cleanup = not active and verdict in _CLEANUP_VERDICTS
         results.append(
             Assessment(
-                user,
-                key,
-                CredentialKind.ACCESS_KEY,
-                verdict,
-                reason,
-                finding,
-                key.created,
-                used_at,
-                cleanup,
+                user, key, _ACCESS_KEY, verdict, reason, finding, key.created, used_at, cleanup
             )
         )
     for cert in user.certificates:
@@ -145,7 +136,7 @@ def assess(user: UserCredentials, rules: VerdictRules) -> list[Assessment]:
             Assessment(
                 user,
                 cert,
-                CredentialKind.SIGNING_CERTIFICATE,
+                _SIGNING_CERTIFICATE,
                 verdict,
                 reason,
                 _NO_RULES,

@@ -22,7 +22,8 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from stalecreds.errors import ReportFormatError
 from stalecreds.facts import ROOT_USER_NAME
@@ -100,16 +101,15 @@ class WarningLog:
 
 
 class _CellError(Exception):
-    """A bad cell, by position; turned into a located :class:`ReportFormatError` by the reader."""
+    """A bad cell, by column (its index in :data:`REPORT_COLUMNS`); located by the reader."""
 
-    def __init__(self, position: int, message: str) -> None:
+    def __init__(self, column: int, message: str) -> None:
         super().__init__(message)
-        self.position = position
+        self.column = column
         self.message = message
 
 
-def _flag(cells: list[str], position: int) -> bool:
-    value = cells[position]
+def _flag(value: str, column: int) -> bool:
     if value == "true":
         return True
     if value == "false":
@@ -119,82 +119,56 @@ def _flag(cells: list[str], position: int) -> bool:
         return True
     if lowered == "false":
         return False
-    raise _CellError(position, f"expected true or false, got {value!r}")
+    raise _CellError(column, f"expected true or false, got {value!r}")
 
 
 _parse_timestamp = datetime.fromisoformat
 
 
-def _moment(cells: list[str], position: int) -> datetime | None:
-    value = cells[position]
+def _moment(value: str, column: int) -> datetime | None:
     if value in _NO_DATE:
         return None
     try:
         parsed = _parse_timestamp(value)
     except ValueError:
         raise _CellError(
-            position,
+            column,
             f"expected an ISO 8601 timestamp, N/A, no_information or not_supported, got {value!r}",
         ) from None
     if parsed.tzinfo is UTC:
         return parsed
     if parsed.tzinfo is None:
-        raise _CellError(position, f"timestamp {value!r} has no UTC offset")
+        raise _CellError(column, f"timestamp {value!r} has no UTC offset")
     return parsed.astimezone(UTC)
 
 
-def _text(cells: list[str], position: int) -> str | None:
-    value = cells[position]
+def _text(value: str) -> str | None:
     return None if value in _NO_TEXT else value
 
 
-class _Columns(NamedTuple):
-    """Positions of the columns in one report's header."""
-
-    user: int
-    arn: int
-    created: int
-    password_enabled: int
-    password_last_used: int
-    password_last_changed: int
-    mfa: int
-    keys: tuple[tuple[int, int, int, int, int, int], ...]
-    """Per key slot: (slot, active, last_rotated, last_used_date, region, service)."""
-    certs: tuple[tuple[int, int, int], ...]
-    """Per certificate slot: (slot, active, last_rotated)."""
-
-    @classmethod
-    def from_index(cls, index: dict[str, int]) -> _Columns:
-        keys = tuple(
-            (slot, *(index[f"access_key_{slot}_{name}"] for name in _KEY_FIELDS)) for slot in (1, 2)
-        )
-        certs = tuple(
-            (slot, index[f"cert_{slot}_active"], index[f"cert_{slot}_last_rotated"])
-            for slot in (1, 2)
-        )
-        return cls(
-            index["user"],
-            index["arn"],
-            index["user_creation_time"],
-            index["password_enabled"],
-            index["password_last_used"],
-            index["password_last_changed"],
-            index["mfa_active"],
-            keys,  # type: ignore[arg-type]  # built from five names per slot
-            certs,
-        )
+_KEY_SLOTS = tuple((slot, REPORT_COLUMNS.index(f"access_key_{slot}_active")) for slot in (1, 2))
+"""Per key slot: the slot and the column of its first cell (``_active``, then the other four)."""
+_CERT_SLOTS = tuple((slot, REPORT_COLUMNS.index(f"cert_{slot}_active")) for slot in (1, 2))
+"""Per certificate slot: the slot and the column of ``_active`` (``_last_rotated`` follows)."""
+_MFA = REPORT_COLUMNS.index("mfa_active")
+_CERTS = slice(_CERT_SLOTS[0][1], _CERT_SLOTS[-1][1] + 2)
+"""The four certificate cells."""
+_NO_KEY = ["false", "N/A", "N/A", "N/A", "N/A"]
+"""The cells of a key slot without a key, as IAM writes them: nothing to parse or check."""
+_NO_CERTIFICATES = ["false", "N/A", "false", "N/A"]
+"""The certificate cells of a user without certificates, as IAM writes them."""
+# Attribute access on an Enum class is slow in Python 3.11; _user uses these names.
+_ACTIVE = Status.ACTIVE
+_INACTIVE = Status.INACTIVE
+_ARN_PREFIXES_KEPT = 10_000
+"""ARN prefixes (one per account in an IAM report) kept with their partition and account."""
 
 
-_KEY_FIELDS = ("active", "last_rotated", "last_used_date", "last_used_region", "last_used_service")
-
-
-def _parse_arn(cells: list[str], position: int) -> tuple[str, str]:
-    """Return ``(partition, account_id)`` from an IAM ARN cell."""
-    parts = cells[position].split(":", 5)
+def _parse_arn(arn: str) -> tuple[str, str]:
+    """Return ``(partition, account_id)`` from an IAM ARN (the ``arn`` column)."""
+    parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[1] or not parts[4]:
-        raise _CellError(
-            position, f"expected an IAM ARN (arn:PARTITION:iam::ACCOUNT:…), got {cells[position]!r}"
-        )
+        raise _CellError(1, f"expected an IAM ARN (arn:PARTITION:iam::ACCOUNT:…), got {arn!r}")
     return parts[1], parts[4]
 
 
@@ -260,9 +234,12 @@ class CredentialReportReader:
     ) -> Iterator[UserCredentials]:
         width = len(header)
         names = list(index)
-        columns = _Columns.from_index(index)
+        positions = [index[name] for name in REPORT_COLUMNS]
+        # Cells reach _user in REPORT_COLUMNS order; IAM's own header needs no reordering.
+        reorder = None if positions == list(range(len(positions))) else itemgetter(*positions)
+        arns: dict[str, tuple[str, str]] = {}
         seen: dict[str, int] = {}
-        odd_accounts: set[str] = set()
+        accounts: set[str] = set()
         warn = self.warnings.add
         previous_end = reader.line_num
         for cells in reader:
@@ -277,87 +254,101 @@ class CredentialReportReader:
             if cells[0] == header[0] and [cell.strip() for cell in cells] == names:
                 continue  # the header again: reports concatenated with cat
             try:
-                user = _user(cells, columns, start, warn)
+                row = cells if reorder is None else list(reorder(cells))
+                user = _user(row, start, warn, arns)
             except _CellError as error:
+                position = positions[error.column]
                 raise ReportFormatError(
                     self.source,
                     error.message,
                     line=start,
-                    column=error.position + 1,
-                    column_name=names[error.position],
+                    column=position + 1,
+                    column_name=names[position],
                 ) from None
             arn = user.arn
-            if arn in seen:
+            first = seen.setdefault(arn, start)
+            if first != start:
                 warn(
                     start,
-                    f"user {user.user!r} ({arn}) already appeared on line {seen[arn]}; "
+                    f"user {user.user!r} ({arn}) already appeared on line {first}; "
                     "both rows are listed",
                 )
-            else:
-                seen[arn] = start
             account = user.account_id
-            if account not in odd_accounts and not (len(account) == 12 and account.isdigit()):
-                odd_accounts.add(account)
-                warn(start, f"account ID {account!r} is not 12 digits")
+            if account not in accounts:
+                accounts.add(account)
+                if not (len(account) == 12 and account.isdigit()):
+                    warn(start, f"account ID {account!r} is not 12 digits")
             yield user
 
 
 def _user(
-    cells: list[str], columns: _Columns, line: int, warn: Callable[[int | None, str], None]
+    row: list[str],
+    line: int,
+    warn: Callable[[int | None, str], None],
+    arns: dict[str, tuple[str, str]],
 ) -> UserCredentials:
-    """Build one :class:`UserCredentials` from a row's cells. Raises :class:`_CellError`."""
-    name = cells[columns.user]
+    """Build one :class:`UserCredentials` from a row's cells in :data:`REPORT_COLUMNS` order.
+
+    Cells are checked in column order, except ``mfa_active`` last. ``arns`` keeps the partition
+    and account of each ARN prefix seen (all the users of an account share one). Raises
+    :class:`_CellError`.
+    """
+    name, arn, created_text, enabled, password_last_used, password_last_changed = row[:6]
     if not name:
-        raise _CellError(columns.user, "the user name is empty")
-    arn = cells[columns.arn]
-    partition, account_id = _parse_arn(cells, columns.arn)
+        raise _CellError(0, "the user name is empty")
+    # Everything up to the last colon holds the ARN's first five parts, so it decides them.
+    prefix = arn[: arn.rfind(":") + 1]
+    account = arns.get(prefix)
+    if account is None:
+        if len(arns) >= _ARN_PREFIXES_KEPT:
+            arns.clear()  # not an IAM report's ARNs; keep memory bounded
+        account = arns[prefix] = _parse_arn(arn)
+    partition, account_id = account
     is_root = name == ROOT_USER_NAME or arn.endswith(":root")
-    created = _moment(cells, columns.created)
+    created = _moment(created_text, 2)
     if created is None:
-        raise _CellError(columns.created, f"expected a timestamp, got {cells[columns.created]!r}")
+        raise _CellError(2, f"expected a timestamp, got {created_text!r}")
 
     password: Password | None = None
-    enabled_position = columns.password_enabled
-    if cells[enabled_position] == _NOT_SUPPORTED:
+    if enabled == _NOT_SUPPORTED:
         if not is_root:
-            raise _CellError(enabled_position, "not_supported is only valid on the root user's row")
+            raise _CellError(3, "not_supported is only valid on the root user's row")
         has_password = True
     else:
-        has_password = _flag(cells, enabled_position)
-    last_used = _moment(cells, columns.password_last_used)
-    set_at = _moment(cells, columns.password_last_changed)
+        has_password = _flag(enabled, 3)
+    last_used = _moment(password_last_used, 4)
+    set_at = _moment(password_last_changed, 5)
     if has_password:
         password = Password(set_at, last_used)
 
     keys: list[AccessKey] = []
-    for slot, active_at, rotated_at, used_at, region_at, service_at in columns.keys:
-        active = _flag(cells, active_at)
-        key_created = _moment(cells, rotated_at)
-        key_used = _moment(cells, used_at)
+    for slot, first in _KEY_SLOTS:
+        cells = row[first : first + 5]
+        if cells == _NO_KEY:
+            continue
+        active_text, rotated, used, region, service = cells
+        active = _flag(active_text, first)
+        key_created = _moment(rotated, first + 1)
+        key_used = _moment(used, first + 2)
         if key_created is None:
             if active:
                 warn(
                     line,
                     f"access_key_{slot}_active is true but access_key_{slot}_last_rotated is "
-                    f"{cells[rotated_at]!r}; without a date the key cannot be judged and is "
-                    "not listed",
+                    f"{rotated!r}; without a date the key cannot be judged and is not listed",
                 )
             continue
-        last_use = (
-            None
-            if key_used is None
-            else LastUse(key_used, _text(cells, region_at), _text(cells, service_at))
-        )
-        status = Status.ACTIVE if active else Status.INACTIVE
-        keys.append(AccessKey(slot, None, status, key_created, last_use))
+        last_use = None if key_used is None else LastUse(key_used, _text(region), _text(service))
+        keys.append(AccessKey(slot, None, _ACTIVE if active else _INACTIVE, key_created, last_use))
 
     certs: list[SigningCertificate] = []
-    for slot, active_at, rotated_at in columns.certs:
-        cert_active = _flag(cells, active_at)
-        cert_created = _moment(cells, rotated_at)
-        if cert_active or cert_created is not None:
-            status = Status.ACTIVE if cert_active else Status.INACTIVE
-            certs.append(SigningCertificate(slot, status, cert_created))
+    if row[_CERTS] != _NO_CERTIFICATES:
+        for slot, first in _CERT_SLOTS:
+            cert_active = _flag(row[first], first)
+            cert_created = _moment(row[first + 1], first + 1)
+            if cert_active or cert_created is not None:
+                status = _ACTIVE if cert_active else _INACTIVE
+                certs.append(SigningCertificate(slot, status, cert_created))
 
     return UserCredentials(
         name,
@@ -366,7 +357,7 @@ def _user(
         partition,
         is_root,
         created,
-        _flag(cells, columns.mfa),
+        _flag(row[_MFA], _MFA),
         password,
         tuple(keys),
         tuple(certs),

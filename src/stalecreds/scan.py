@@ -89,27 +89,31 @@ class ReportScan:
 
     def __iter__(self) -> Iterator[Assessment]:
         as_of = self.rules.as_of
-        summary = self.summary
+        rules = self.rules
+        warn = self.warnings.add
         newest = datetime.min.replace(tzinfo=UTC)
         exemptions = self.exemptions if self.exemptions and self.exemptions.rules else None
+        summary = self.summary
+        add = summary.add
         for user in self._reader:
             summary.users += 1
             if exemptions is not None:
                 user = user._replace(exemption=exemptions.by_config(user))
-            for assessment in assess(user, self.rules):
-                summary.add(assessment)
+            for assessment in assess(user, rules):
+                add(assessment)
                 latest = assessment.created
                 used = assessment.last_used
                 if latest is None or (used is not None and used > latest):
                     latest = used
-                if latest is not None and latest > newest:
-                    newest = latest
-                if latest is not None and latest > as_of:
-                    self.warnings.add(
-                        user.line,
-                        f"{user.user}: {assessment.kind.value} date {latest.isoformat()} is "
-                        f"after the as-of time {as_of.isoformat()}",
-                    )
+                if latest is not None:
+                    if latest > newest:
+                        newest = latest
+                    if latest > as_of:
+                        warn(
+                            user.line,
+                            f"{user.user}: {assessment.kind.value} date {latest.isoformat()} "
+                            f"is after the as-of time {as_of.isoformat()}",
+                        )
                 yield assessment
         self._final_checks(newest if summary.credentials else None)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from stalecreds.facts import (
@@ -82,10 +82,40 @@ def _day(moment: datetime) -> str:
     return moment.date().isoformat()
 
 
-class _Window:
-    """The window ``[as_of - days, as_of]`` for one kind of credential, with its reason texts."""
+# The reasons, with ``{0}`` and ``{1}`` for days and ``{inside}``/``{outside}`` for the window.
+_PASSWORD_GAP = (
+    f"IAM did not record password use from {_day(PASSWORD_GAP_START)} "
+    f"to {_day(PASSWORD_GAP_END)}, {{inside}}."
+)
+_SIGNED_IN = "Last sign-in {0}, {inside}."
+_NO_SIGN_IN_YET = "No sign-in yet; password set {0}, {inside}."
+_SET_AGAIN = "Last sign-in {0}, but password set again {1}, {inside}."
+_NO_SIGN_IN_IN_GAP = "No sign-in recorded, but " + _PASSWORD_GAP
+_SIGN_IN_BEFORE_GAP = "Last sign-in {0}, but " + _PASSWORD_GAP
+_NO_SIGN_IN_SINCE_SET = "No sign-in since the password was set {0}, {outside}."
+_NO_SIGN_IN_SINCE_TRACKING = (
+    f"No sign-in since IAM began recording them on {_day(PASSWORD_TRACKING_START)}; "
+    "password set {0}, {outside}."
+)
+_SIGNED_IN_BEFORE = "Last sign-in {0}, {outside}."
+_USED = "Last used {0}, {inside}."
+_NOT_USED_YET = "Not used yet; created {0}, {inside}."
+_CREATED_AFTER_USE = "Last used {0}, but created {1}, {inside}."
+_NOT_USED_SINCE_CREATED = "Never used since created {0}, {outside}."
+_NO_USE_SINCE_TRACKING = (
+    f"No use since IAM began recording it on {_day(ACCESS_KEY_TRACKING_START)}; "
+    "created {0}, {outside}."
+)
+_USED_BEFORE = "Last used {0}, {outside}."
 
-    __slots__ = ("as_of", "cutoff", "days", "inside", "outside")
+_MEMO_LIMIT = 100_000
+"""Judgements a window keeps before it starts afresh (a bound on memory for odd reports)."""
+
+
+class _Window:
+    """The window ``[as_of - days, as_of]`` for one kind of credential; words its judgements."""
+
+    __slots__ = ("_judgements", "as_of", "cutoff", "days", "inside", "outside")
 
     def __init__(self, as_of: datetime, days: int) -> None:
         self.as_of = as_of
@@ -94,6 +124,45 @@ class _Window:
         window = f"the {days}-day window that starts {_day(self.cutoff)}"
         self.inside = f"inside {window}"
         self.outside = f"before {window}"
+        self._judgements: dict[tuple[str, date | None, date | None], Judgement] = {}
+
+    def judgement(
+        self,
+        verdict: Verdict,
+        reason: str,
+        first: datetime | None = None,
+        second: datetime | None = None,
+    ) -> Judgement:
+        """``verdict`` with ``reason`` filled in with the days of ``first`` and ``second``.
+
+        Judgements are kept by reason and days: most credentials share theirs with an earlier
+        one (in a typical report, 19 in 20 do), and finding it costs less than wording it again.
+        """
+        key = (
+            reason,
+            None if first is None else first.date(),
+            None if second is None else second.date(),
+        )
+        judgement = self._judgements.get(key)
+        if judgement is None:
+            if len(self._judgements) >= _MEMO_LIMIT:
+                self._judgements.clear()
+            text = reason.format(
+                None if first is None else _day(first),
+                None if second is None else _day(second),
+                inside=self.inside,
+                outside=self.outside,
+            )
+            judgement = self._judgements[key] = Judgement(verdict, text)
+        return judgement
+
+
+# Attribute access on an Enum class is slow in Python 3.11; the rules use these names.
+_IN_USE = Verdict.IN_USE
+_NEW = Verdict.NEW
+_UNCERTAIN = Verdict.UNCERTAIN
+_NEVER_USED = Verdict.NEVER_USED
+_UNUSED = Verdict.UNUSED
 
 
 class VerdictRules:
@@ -136,39 +205,24 @@ class VerdictRules:
         """
         window = self._password
         if last_used is not None and last_used >= window.cutoff:
-            return Judgement(Verdict.IN_USE, f"Last sign-in {_day(last_used)}, {window.inside}.")
+            return window.judgement(_IN_USE, _SIGNED_IN, last_used)
         if set_at >= window.cutoff:
             if last_used is None:
-                text = f"No sign-in yet; password set {_day(set_at)}, {window.inside}."
-            else:
-                text = (
-                    f"Last sign-in {_day(last_used)}, but password set again {_day(set_at)}, "
-                    f"{window.inside}."
-                )
-            return Judgement(Verdict.NEW, text)
+                return window.judgement(_NEW, _NO_SIGN_IN_YET, set_at)
+            return window.judgement(_NEW, _SET_AGAIN, last_used, set_at)
         if (
             self._gap_in_window
             and set_at < PASSWORD_GAP_END
             and (last_used is None or last_used < PASSWORD_GAP_START)
         ):
-            seen = "No sign-in recorded" if last_used is None else f"Last sign-in {_day(last_used)}"
-            return Judgement(
-                Verdict.UNCERTAIN,
-                f"{seen}, but IAM did not record password use from {_day(PASSWORD_GAP_START)} "
-                f"to {_day(PASSWORD_GAP_END)}, {window.inside}.",
-            )
+            if last_used is None:
+                return window.judgement(_UNCERTAIN, _NO_SIGN_IN_IN_GAP)
+            return window.judgement(_UNCERTAIN, _SIGN_IN_BEFORE_GAP, last_used)
         if last_used is None:
             if set_at >= PASSWORD_TRACKING_START:
-                return Judgement(
-                    Verdict.NEVER_USED,
-                    f"No sign-in since the password was set {_day(set_at)}, {window.outside}.",
-                )
-            return Judgement(
-                Verdict.UNUSED,
-                f"No sign-in since IAM began recording them on {_day(PASSWORD_TRACKING_START)}; "
-                f"password set {_day(set_at)}, {window.outside}.",
-            )
-        return Judgement(Verdict.UNUSED, f"Last sign-in {_day(last_used)}, {window.outside}.")
+                return window.judgement(_NEVER_USED, _NO_SIGN_IN_SINCE_SET, set_at)
+            return window.judgement(_UNUSED, _NO_SIGN_IN_SINCE_TRACKING, set_at)
+        return window.judgement(_UNUSED, _SIGNED_IN_BEFORE, last_used)
 
     def access_key(self, last_used: datetime | None, created: datetime) -> Judgement:
         """Judge an access key.
@@ -178,25 +232,16 @@ class VerdictRules:
         """
         window = self._key
         if last_used is not None and last_used >= window.cutoff:
-            return Judgement(Verdict.IN_USE, f"Last used {_day(last_used)}, {window.inside}.")
+            return window.judgement(_IN_USE, _USED, last_used)
         if created >= window.cutoff:
             if last_used is None:
-                text = f"Not used yet; created {_day(created)}, {window.inside}."
-            else:
-                text = f"Last used {_day(last_used)}, but created {_day(created)}, {window.inside}."
-            return Judgement(Verdict.NEW, text)
+                return window.judgement(_NEW, _NOT_USED_YET, created)
+            return window.judgement(_NEW, _CREATED_AFTER_USE, last_used, created)
         if last_used is None:
             if created >= ACCESS_KEY_TRACKING_START:
-                return Judgement(
-                    Verdict.NEVER_USED,
-                    f"Never used since created {_day(created)}, {window.outside}.",
-                )
-            return Judgement(
-                Verdict.UNUSED,
-                f"No use since IAM began recording it on {_day(ACCESS_KEY_TRACKING_START)}; "
-                f"created {_day(created)}, {window.outside}.",
-            )
-        return Judgement(Verdict.UNUSED, f"Last used {_day(last_used)}, {window.outside}.")
+                return window.judgement(_NEVER_USED, _NOT_USED_SINCE_CREATED, created)
+            return window.judgement(_UNUSED, _NO_USE_SINCE_TRACKING, created)
+        return window.judgement(_UNUSED, _USED_BEFORE, last_used)
 
 
 def unknown(error: str) -> Judgement:
