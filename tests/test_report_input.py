@@ -189,3 +189,42 @@ def test_bad_utf8_in_csv_is_located_while_reading():
         read(data, "report.csv")
     assert (info.value.line, info.value.column) == (3, 3)
     assert "0xff" in info.value.message
+
+
+# --- fixes: each of these failed before (found by a helper's review) ---------------------------
+
+
+def _cli_json(content: str, **fields: object) -> bytes:
+    import json as _json
+
+    return _json.dumps({"Content": content, **fields}).encode()
+
+
+def test_wrapped_base64_content_is_read():
+    import base64 as _b64
+    import textwrap
+
+    from tests.conftest import report, report_row
+
+    encoded = _b64.b64encode(report(report_row()).encode()).decode()
+    wrapped = "\n".join(textwrap.wrap(encoded, 76))
+    lines, _ = read_report(io.BytesIO(_cli_json(wrapped)), "w.json")
+    assert [line.split(",", 1)[0] for line in lines] == ["user", "alice"]
+
+
+def test_content_lines_split_only_at_csv_line_ends():
+    # U+001C and U+2028 are line breaks to str.splitlines but ordinary characters in CSV.
+    from tests.conftest import report, report_row
+
+    text = report(report_row(user="a\x1cb\u2028c"))
+    lines, _ = read_report(io.BytesIO(_cli_json(text)), "s.json")
+    assert len(list(lines)) == 2
+
+
+def test_generated_time_without_offset_is_an_error():
+    from tests.conftest import report, report_row
+
+    data = _cli_json(report(report_row()), GeneratedTime="2025-06-01T00:00:00")
+    with pytest.raises(InputError) as caught:
+        read_report(io.BytesIO(data), "g.json")
+    assert str(caught.value) == "g.json: GeneratedTime '2025-06-01T00:00:00' has no UTC offset"

@@ -138,7 +138,11 @@ def _moment(value: str, column: int) -> datetime | None:
     if parsed.tzinfo is UTC:
         return parsed
     if parsed.tzinfo is None:
-        raise _CellError(column, f"timestamp {value!r} has no UTC offset")
+        raise _CellError(
+            column,
+            f"timestamp {value!r} has no time and UTC offset "
+            "(expected e.g. 2016-11-16T14:10:34+00:00)",
+        )
     return parsed.astimezone(UTC)
 
 
@@ -248,11 +252,19 @@ class CredentialReportReader:
             if not cells:
                 continue
             if len(cells) != width:
+                short = len(cells) < width
                 raise ReportFormatError(
-                    self.source, f"expected {width} fields, found {len(cells)}", line=start
+                    self.source,
+                    f"expected {width} fields, found {len(cells)}",
+                    line=start,
+                    column=len(cells) + 1 if short else width + 1,
+                    column_name=names[len(cells)] if short else None,
                 )
-            if cells[0] == header[0] and [cell.strip() for cell in cells] == names:
-                continue  # the header again: reports concatenated with cat
+            if (
+                cells[0].endswith(header[0])
+                and [cell.strip().lstrip("\ufeff") for cell in cells] == names
+            ):
+                continue  # the header again: reports concatenated with cat (BOM and all)
             try:
                 row = cells if reorder is None else list(reorder(cells))
                 user = _user(row, start, warn, arns)
