@@ -457,3 +457,29 @@ def test_python_m_stalecreds_reads_stdin():
         ("alice", "password", "in_use"),
         ("svc", "access_key", "never_used"),
     ]
+
+
+def test_config_exemption_is_in_the_json_and_not_a_finding(tmp_path):
+    data = report(
+        report_row(
+            user="break-glass",
+            arn="arn:aws:iam::111122223333:user/break-glass",
+            password_enabled="true",
+            password_last_used="2020-01-01T00:00:00+00:00",
+            password_last_changed="2019-01-01T00:00:00+00:00",
+        )
+    )
+    report_file = tmp_path / "r.csv"
+    report_file.write_text(data)
+    config = tmp_path / "exempt.toml"
+    config.write_text('[[exempt]]\nuser = "break-*"\nreason = "Emergency access"\n')
+    result = run(
+        "--report", str(report_file), "--as-of", "2025-06-01", "--format", "json",
+        "--config", str(config),
+    )  # fmt: skip
+    assert result.exit_code == 0  # the only unused credential is exempt: no findings
+    (record,) = json.loads(result.stdout)["credentials"]
+    assert record["verdict"] == "unused"
+    assert record["finding"] is False
+    assert record["exempt"] is True
+    assert record["exemption_reason"] == "Emergency access (config: user = 'break-*')"

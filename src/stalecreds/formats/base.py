@@ -18,6 +18,7 @@ SCHEMA_VERSION = 1
 
 RECORD_FIELDS = (
     "account_id",
+    "account_name",
     "user",
     "arn",
     "is_root",
@@ -37,6 +38,8 @@ RECORD_FIELDS = (
     "finding",
     "finding_rules",
     "cleanup_candidate",
+    "exempt",
+    "exemption_reason",
     "report_line",
 )
 """The fields of one credential, in JSON key order and CSV column order."""
@@ -99,6 +102,7 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
         status = credential.status
     return {
         "account_id": owner.account_id,
+        "account_name": owner.account_name,
         "user": owner.user,
         "arn": owner.arn,
         "is_root": owner.is_root,
@@ -118,5 +122,7 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
         "finding": bool(assessment.finding_rules),
         "finding_rules": list(assessment.finding_rules),
         "cleanup_candidate": assessment.cleanup_candidate,
+        "exempt": owner.exemption is not None,
+        "exemption_reason": owner.exemption,
         "report_line": owner.line,
     }

@@ -82,7 +82,11 @@ def _table(title: str, rows: list[Assessment], scan: ScanOutput, *, reasons: boo
             cells += [
                 owner.user if position == 0 else "",
                 _credential_label(assessment),
-                Text(assessment.verdict.value, style=_VERDICT_STYLE[assessment.verdict]),
+                Text(
+                    assessment.verdict.value
+                    + (" (exempt)" if assessment.owner.exemption is not None else ""),
+                    style=_VERDICT_STYLE[assessment.verdict],
+                ),
                 _when(assessment, "last_used", scan),
                 _when(assessment, "created", scan),
             ]
