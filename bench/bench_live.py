@@ -517,7 +517,7 @@ def print_table(runs: list[Run], startup: float) -> None:
         f"verdict, status, finding or presence mismatches against the seeded truth.\n"
         f"Wall time is the whole subprocess: it includes {startup:.2f} s of interpreter start, "
         f"imports and client set-up (measured alone) and, for a cold report scan, stalecreds' "
-        f"1 s back-off after GenerateCredentialReport answers STARTED. 'warm': the report "
+        f"first 0.25 s wait after GenerateCredentialReport answers STARTED. 'warm': the report "
         f"already exists (GenerateCredentialReport answers COMPLETE at once)."
     )
     for run in runs:
