@@ -117,6 +117,18 @@ class ReportScan:
                 yield assessment
         self._final_checks(newest if summary.credentials else None)
 
+    def collect(self) -> ScanResult:
+        """Read the whole report now and keep every assessment (for outputs read twice)."""
+        assessments = tuple(self)
+        return ScanResult(
+            source=self.source,
+            as_of=self.as_of,
+            thresholds=self.thresholds,
+            assessments=assessments,
+            summary=self.summary,
+            warnings=self.warnings,
+        )
+
     def _final_checks(self, newest: datetime | None) -> None:
         generated = self.source.generated_time
         as_of = self.rules.as_of
@@ -189,13 +201,4 @@ def scan_report(
     data = report.encode("utf-8") if isinstance(report, str) else report
     lines, source = read_report(io.BytesIO(data), name)
     rules = VerdictRules(as_of or datetime.now(UTC), thresholds or Thresholds())
-    scan = ReportScan(lines, source, rules)
-    assessments = tuple(scan)
-    return ScanResult(
-        source=source,
-        as_of=rules.as_of,
-        thresholds=rules.thresholds,
-        assessments=assessments,
-        summary=scan.summary,
-        warnings=scan.warnings,
-    )
+    return ReportScan(lines, source, rules).collect()

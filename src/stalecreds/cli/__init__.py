@@ -9,7 +9,7 @@ import click
 
 from stalecreds import __version__
 from stalecreds.cli.remediate_cmd import apply, plan, undo
-from stalecreds.cli.scan_cmd import demo, merge, scan
+from stalecreds.cli.scan_cmd import demo, history_command, merge, scan
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -18,7 +18,7 @@ def main() -> None:
     """Find unused AWS IAM console passwords and access keys, and take them out of service."""
 
 
-for _command in (scan, plan, apply, undo, merge, demo):
+for _command in (scan, plan, apply, undo, merge, history_command, demo):
     main.add_command(_command)
 
 __all__ = ["main"]

@@ -23,8 +23,10 @@ from stalecreds.cli.common import (
     scan_request,
     show_warnings,
 )
+from stalecreds.errors import StalecredsError
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.live_options import LiveScanOptions
+from stalecreds.scan import ReportScan
 from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 
 EXIT_CODES_HELP = """\\b
@@ -64,7 +66,23 @@ _FORMAT_OPTION = click.option(
     is_flag=True,
     help="Exit 0 even when there are findings (errors still exit 2 or 3).",
 )
-def scan(output_format: str, output: Path | None, exit_zero: bool, **options: Any) -> None:
+@click.option(
+    "--history",
+    "history_path",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PATH]",
+    help="Record the scan in a SQLite history (default under the user data folder); "
+    "see 'stalecreds history'.",
+)
+def scan(
+    output_format: str,
+    output: Path | None,
+    exit_zero: bool,
+    history_path: str | None,
+    **options: Any,
+) -> None:
     """Judge every console password and access key of an account or a credential report.
 
     With no --report, scans the AWS account of the default credential chain (or --profile):
@@ -76,8 +94,103 @@ def scan(output_format: str, output: Path | None, exit_zero: bool, **options: An
     """
     request = scan_request(options)
     with handle_errors(), run_scan(request) as result:
+        if history_path is not None and isinstance(result, ReportScan):
+            result = result.collect()  # read once, for the output and the history
         emit_scan(result, OutputFormat(output_format), output)
+    if history_path is not None:
+        _record_history(result, history_path)
     _finish(result, output, exit_zero)
+
+
+def _record_history(result: ScanOutput, history_path: str) -> None:
+    """Record the scan after its output is written; a history problem is only a warning."""
+    from stalecreds.history import History, HistoryError, default_history_path
+
+    path = Path(history_path) if history_path else default_history_path()
+    try:
+        with History(path) as history:
+            history.record(result, as_of=result.as_of, recorded_at=now(), source=result.source.name)
+    except HistoryError as error:
+        click.echo(f"stalecreds: warning: history not recorded: {error}", err=True)
+        return
+    click.echo(f"stalecreds: recorded in the history {path}", err=True)
+
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+@click.command(name="history")
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="The history database. Default: under the user data folder.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+def history_command(history_path: Path | None, output_format: str) -> None:
+    """Show recorded scans: per credential and per account over time.
+
+    Per credential: when it was first seen unused and when it was resolved. Per account: the
+    trend of findings across scans.
+    """
+    import json
+
+    from stalecreds.history import History, default_history_path
+
+    path = history_path or default_history_path()
+    with handle_errors():
+        if not path.exists():
+            raise StalecredsError(f"{path}: no history yet; record scans with 'scan --history'")
+        with History(path) as history:
+            credentials = history.credentials()
+            trend = history.trend()
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "credentials": [c._asdict() for c in credentials],
+                    "trend": [t._asdict() for t in trend],
+                },
+                indent=2,
+            )
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    table = Table(title=f"Credentials ({len(credentials)})", title_justify="left")
+    for column in ("Account", "User", "Credential", "Latest", "First seen unused", "Resolved"):
+        table.add_column(column, overflow="fold")
+    for c in credentials:
+        which = c.access_key_id or (f"slot {c.slot}" if c.slot else "")
+        table.add_row(
+            c.account_id,
+            c.user,
+            f"{c.kind} {which}".strip(),
+            c.latest_verdict,
+            (c.first_seen_unused or "")[:10],
+            (c.resolved or "")[:10],
+        )
+    console.print(table)
+    by_account: dict[str, list[int]] = {}
+    for point in trend:
+        by_account.setdefault(point.account_id, []).append(point.findings)
+    trends = Table(title="Findings per scan", title_justify="left")
+    for column in ("Account", "Trend", "First", "Latest"):
+        trends.add_column(column)
+    for account, counts in sorted(by_account.items()):
+        top = max(counts) or 1
+        spark = "".join(_SPARK[min(len(_SPARK) - 1, n * (len(_SPARK) - 1) // top)] for n in counts)
+        trends.add_row(account, spark, str(counts[0]), str(counts[-1]))
+    console.print(trends)
 
 
 def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoReturn:

@@ -1,0 +1,165 @@
+"""History: scans recorded in SQLite, credentials over time, trend, and failure handling."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner
+
+from stalecreds import scan_report
+from stalecreds.cli import main
+from stalecreds.history import History, HistoryError
+from tests.conftest import report, report_row
+
+A = "arn:aws:iam::111122223333:user/alice"
+B = "arn:aws:iam::444455556666:user/bob"
+
+
+def _alice(last_used: str) -> str:
+    return report_row(
+        user="alice",
+        arn=A,
+        access_key_1_active="true",
+        access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+        access_key_1_last_used_date=last_used,
+    )
+
+
+def _record(path, text: str, as_of: datetime) -> None:
+    result = scan_report(text, as_of=as_of)
+    with History(path) as history:
+        history.record(result, as_of=as_of, recorded_at=as_of, source="test")
+
+
+JAN = datetime(2025, 1, 1, tzinfo=UTC)
+FEB = datetime(2025, 2, 1, tzinfo=UTC)
+MAR = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def test_first_seen_unused_and_resolved_follow_the_scans(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record(path, report(_alice("2024-06-01T00:00:00+00:00")), JAN)  # unused: a finding
+    _record(path, report(_alice("2024-06-01T00:00:00+00:00")), FEB)  # still unused
+    _record(path, report(_alice("2025-02-20T00:00:00+00:00")), MAR)  # used again: resolved
+    with History(path) as history:
+        (alice,) = history.credentials()
+        trend = history.trend()
+    assert alice.first_seen_unused == JAN.isoformat()
+    assert alice.resolved == MAR.isoformat()
+    assert alice.latest_verdict == "in_use"
+    assert alice.last_seen == MAR.isoformat()
+    assert [(p.account_id, p.as_of, p.findings) for p in trend] == [
+        ("111122223333", JAN.isoformat(), 1),
+        ("111122223333", FEB.isoformat(), 1),
+        ("111122223333", MAR.isoformat(), 0),
+    ]
+
+
+def test_a_credential_gone_from_its_account_is_resolved(tmp_path):
+    path = tmp_path / "h.sqlite"
+    # The account is seen through its credentials: carol's password keeps it in the scans.
+    other = report_row(
+        user="carol",
+        arn="arn:aws:iam::111122223333:user/carol",
+        password_enabled="true",
+        password_last_used="2025-01-01T00:00:00+00:00",
+        password_last_changed="2024-01-01T00:00:00+00:00",
+    )
+    _record(path, report(_alice("2024-06-01T00:00:00+00:00"), other), JAN)
+    _record(path, report(other), FEB)  # alice's key deleted
+    with History(path) as history:
+        alice = next(c for c in history.credentials() if c.user == "alice")
+    assert alice.resolved == FEB.isoformat()
+    assert alice.latest_verdict == "unused"
+
+
+def test_a_scan_of_another_account_resolves_nothing(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record(path, report(_alice("2024-06-01T00:00:00+00:00")), JAN)
+    _record(path, report(report_row(user="bob", arn=B)), FEB)
+    with History(path) as history:
+        alice = next(c for c in history.credentials() if c.user == "alice")
+    assert alice.resolved is None
+
+
+def test_schema_is_versioned(tmp_path):
+    path = tmp_path / "h.sqlite"
+    History(path).close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "h.sqlite"
+    History(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(HistoryError, match="written by a newer stalecreds"):
+        History(path)
+
+
+def test_a_corrupt_file_is_a_history_error(tmp_path):
+    path = tmp_path / "h.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(HistoryError, match="cannot open the history database"):
+        History(path)
+
+
+def test_concurrent_scans_all_record(tmp_path):
+    path = tmp_path / "h.sqlite"
+    History(path).close()
+    text = report(_alice("2024-06-01T00:00:00+00:00"))
+    errors: list[BaseException] = []
+
+    def work(day: int) -> None:
+        try:
+            _record(path, text, datetime(2025, 1, day, tzinfo=UTC))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(day,)) for day in range(1, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    count = sqlite3.connect(path).execute("SELECT COUNT(*) FROM scans").fetchone()[0]
+    assert count == 8
+
+
+def test_cli_records_and_shows_history(tmp_path):
+    path = tmp_path / "h.sqlite"
+    runner = CliRunner()
+    first = runner.invoke(main, ["scan", "--sample", "--history", str(path), "--exit-zero"])
+    assert first.exit_code == 0
+    assert f"recorded in the history {path}" in first.stderr
+    shown = runner.invoke(main, ["history", "--history", str(path), "--format", "json"])
+    assert shown.exit_code == 0
+    document = json.loads(shown.stdout)
+    assert len(document["credentials"]) == 17
+    assert document["trend"] == [
+        {"account_id": "123456789012", "as_of": "2026-11-01T09:14:27+00:00", "findings": 7}
+    ]
+
+
+def test_a_broken_history_never_loses_the_scan_output(tmp_path):
+    path = tmp_path / "h.sqlite"
+    path.write_bytes(b"not a database" * 100)
+    out = tmp_path / "scan.json"
+    result = CliRunner().invoke(
+        main, ["scan", "--sample", "--history", str(path), "--format", "json", "-o", str(out)]
+    )
+    assert result.exit_code == 1  # the sample's findings, as without --history
+    assert json.loads(out.read_text())["summary"]["findings"] == 7
+    assert "warning: history not recorded" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_history_without_a_database_says_how_to_make_one(tmp_path):
+    result = CliRunner().invoke(main, ["history", "--history", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 2
+    assert "no history yet; record scans with 'scan --history'" in result.stderr
