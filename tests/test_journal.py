@@ -150,7 +150,7 @@ def test_a_journal_that_is_not_utf8_is_an_error(tmp_path):
 # --- step outcomes ----------------------------------------------------------------------------
 
 
-def test_step_outcomes_keep_the_last_step_record_and_forget_undone_steps():
+def test_step_outcomes_keep_the_last_step_record_and_mark_undone_steps():
     records = [
         {"event": "apply-start", "plan_id": "p1"},
         {"event": "step-start", "step_id": "a"},
@@ -161,8 +161,9 @@ def test_step_outcomes_keep_the_last_step_record_and_forget_undone_steps():
         {"event": "undo-end", "step_id": "a", "outcome": "reactivated"},
         {"event": "step-end", "step_id": "c", "outcome": "skipped"},
     ]
-    # "a" was applied, then undone: applying the plan again must apply it again.
+    # "a" was applied, then undone: its outcome is the undo, so apply will not redo it.
     assert step_outcomes(records) == {
+        "a": {"event": "undo-end", "step_id": "a", "outcome": "reactivated"},
         "b": {"event": "step-start", "step_id": "b"},
         "c": {"event": "step-end", "step_id": "c", "outcome": "skipped"},
     }

@@ -236,7 +236,13 @@ def test_apply_refuses_a_plan_older_than_max_plan_age(account, tmp_path):
         "--max-plan-age allows (24 h); make a new plan\n"
     )
     nothing_changed(account.iam, account)
-    # A longer --max-plan-age accepts it.
+    # A longer --max-plan-age accepts a plan that old, when its times agree with each other
+    # (judged when made, windows 90 days before that): move them together.
+    document = json.loads(plan_path.read_text(encoding="utf-8"))
+    document["as_of"] = created.isoformat()
+    for step in document["steps"]:
+        step["expect"]["unused_before"] = (created - timedelta(days=90)).isoformat()
+    plan_path.write_text(json.dumps(document), encoding="utf-8")
     result = run("apply", str(plan_path), "--yes", "--max-plan-age", "48")
     assert result.exit_code == 0, result.stderr
     assert key_status(account.iam, "stale-key", account.stale_key) == "Inactive"

@@ -16,6 +16,7 @@ from stalecreds.journal import Journal, read_journal
 from stalecreds.plan import PlanPolicy
 from stalecreds.remediation import Action
 from stalecreds.undo import UndoOutcome, UndoResult, applied_steps, undo
+from tests.conftest import MOTO_ACCOUNT_ID
 from tests.remediation_faults import CallLog, fail_first
 from tests.test_apply import Account, Run, key_status, login_profile, only
 
@@ -157,14 +158,39 @@ def test_a_second_undo_does_nothing_more(account, iam, journal_path):
     assert key_status(iam, "stale-key", account.stale_key) == "Active"
 
 
-def test_applying_again_after_undo_does_not_claim_the_step_is_done(account, iam, journal_path):
-    # After undo reactivated the key, the journal's last step-end still says "applied". A re-run
-    # of the plan must not report the step as done while the key is Active again.
+def test_applying_again_after_undo_does_not_redo_what_was_undone(account, iam, journal_path):
+    # Someone undid the step (perhaps because it broke something): re-running the same plan
+    # must neither claim it is done nor silently deactivate the key again.
     plan = applied(account, iam, journal_path, "stale-key")
     Undo(iam, journal_path)()
     results = Run(iam, journal_path).apply(plan, resume=True)
-    assert [(r.outcome, r.detail) for r in results] == [(Outcome.APPLIED, "access key deactivated")]
-    assert key_status(iam, "stale-key", account.stale_key) == "Inactive"
+    assert [(r.outcome, r.detail) for r in results] == [
+        (Outcome.SKIPPED, "undone after an earlier apply; make a new plan to act on it again")
+    ]
+    assert key_status(iam, "stale-key", account.stale_key) == "Active"
+
+
+def test_undo_after_apply_undo_apply_of_a_new_plan_reactivates_again(account, iam, journal_path):
+    # apply -> undo -> (new plan) apply -> undo in one journal: the last undo must see the key.
+    from stalecreds.journal import Journal
+
+    applied(account, iam, journal_path, "stale-key")
+    Undo(iam, journal_path)()
+    iam.update_access_key(UserName="stale-key", AccessKeyId=account.stale_key, Status="Inactive")
+    with Journal(journal_path) as journal:  # what a second apply of a new plan journals
+        journal.record(
+            "step-end",
+            step_id=f"{MOTO_ACCOUNT_ID}/stale-key/{account.stale_key}/deactivate-access-key",
+            account_id=MOTO_ACCOUNT_ID,
+            user="stale-key",
+            access_key_id=account.stale_key,
+            action="deactivate-access-key",
+            outcome="applied",
+            detail="access key deactivated",
+        )
+    results = Undo(iam, journal_path)()
+    assert [r.outcome for r in results] == [UndoOutcome.REACTIVATED]
+    assert key_status(iam, "stale-key", account.stale_key) == "Active"
 
 
 # --- recreating a deleted login profile -------------------------------------------------------

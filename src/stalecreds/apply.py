@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stalecreds.aws import AwsError, aws_errors
 from stalecreds.errors import StalecredsError
+from stalecreds.facts import ROOT_USER_NAME
 from stalecreds.iam_reads import IamReads
 from stalecreds.journal import Journal
 from stalecreds.model import Status
@@ -51,6 +52,9 @@ RETRIED_CODES = frozenset(
 
 ATTEMPTS = 5
 
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far a plan's times may be ahead of this machine's clock."""
+
 
 class PlanRefused(StalecredsError):
     """The plan may not be applied at all: too old, or made for another account."""
@@ -75,7 +79,11 @@ class StepResult(NamedTuple):
 
 
 def check_plan(plan: Plan, caller: Caller, now: datetime, max_age: timedelta) -> None:
-    """Refuse a plan that is too old or for another account. Raises :class:`PlanRefused`."""
+    """Refuse a plan that may not be applied. Raises :class:`PlanRefused`.
+
+    Refused: a plan older than ``max_age`` or from the future, for another account, or not
+    consistent with itself (an edited window, a root step, a step twice).
+    """
     age = now - plan.created
     if age > max_age:
         hours = age.total_seconds() / 3600
@@ -83,6 +91,26 @@ def check_plan(plan: Plan, caller: Caller, now: datetime, max_age: timedelta) ->
             f"the plan was made {hours:.0f} hours ago ({plan.created.isoformat()}), more than "
             f"--max-plan-age allows ({max_age.total_seconds() / 3600:.0f} h); make a new plan"
         )
+    if plan.created > now + CLOCK_SKEW:
+        raise PlanRefused(f"the plan says it was made {plan.created.isoformat()}, in the future")
+    if plan.as_of > plan.created + CLOCK_SKEW:
+        raise PlanRefused("the plan judges as of a time after it was made")
+    windows = {
+        "password": plan.as_of - timedelta(days=plan.thresholds.password_days),
+        "access_key": plan.as_of - timedelta(days=plan.thresholds.access_key_days),
+    }
+    seen: set[str] = set()
+    for step in plan.steps:
+        if step.step_id in seen:
+            raise PlanRefused(f"step {step.step_id} appears twice in the plan")
+        seen.add(step.step_id)
+        if step.unused_before != windows[step.kind.value]:
+            raise PlanRefused(
+                f"step {step.step_id}: unused_before {step.unused_before.isoformat()} is not the "
+                f"plan's window start {windows[step.kind.value].isoformat()}; was it edited?"
+            )
+        if step.user == ROOT_USER_NAME or step.arn.endswith(":root"):
+            raise PlanRefused(f"step {step.step_id} acts on the root user, which is never done")
     if plan.account_id and plan.account_id != caller.account_id:
         raise PlanRefused(
             f"the plan is for account {plan.account_id} but the credentials are for account "
@@ -130,6 +158,7 @@ class Applier:
         self.caller = caller
         self.journal = journal
         self.sleep = sleep
+        self._plan_made: datetime | None = None
 
     def apply(
         self,
@@ -143,6 +172,7 @@ class Applier:
         ``previous`` is :func:`~stalecreds.journal.step_outcomes` of the plan's journal.
         """
         previous = previous or {}
+        self._plan_made = plan.created
         results = []
         for step in plan.steps:
             earlier = previous.get(step.step_id)
@@ -158,6 +188,14 @@ class Applier:
             and earlier.get("outcome") in (Outcome.APPLIED, Outcome.ALREADY_DONE)
         ):
             return StepResult(step, Outcome.ALREADY_DONE, "applied in an earlier run")
+        if earlier is not None and earlier.get("event") == "undo-end":
+            return StepResult(
+                step,
+                Outcome.SKIPPED,
+                "undone after an earlier apply; make a new plan to act on it again",
+            )
+        if step.user == ROOT_USER_NAME or step.arn.endswith(":root"):
+            return self._end(step, Outcome.SKIPPED, "the root user is never acted on", dry_run)
         interrupted = earlier is not None and earlier.get("event") == "step-start"
         if step.account_id != self.caller.account_id:
             detail = (
@@ -214,10 +252,17 @@ class Applier:
         return None
 
     def _password_drift(self, step: Step, interrupted: bool) -> tuple[Outcome, str] | None:
-        if self.reads.login_profile_created(step.user) is None:
+        created = self.reads.login_profile_created(step.user)
+        if created is None:
             if interrupted and step.action is Action.DELETE_LOGIN_PROFILE:
                 return Outcome.ALREADY_DONE, "deleted before the earlier run was interrupted"
             return Outcome.SKIPPED, "the user no longer has a console password"
+        if self._plan_made is not None and created >= self._plan_made:
+            return (
+                Outcome.SKIPPED,
+                f"the console password was set again after the plan was made: "
+                f"{created.isoformat()}",
+            )
         used = self.reads.password_last_used(step.user)
         if used is not None and used >= step.unused_before:
             return Outcome.SKIPPED, f"signed in since the plan was made: {used.isoformat()}"

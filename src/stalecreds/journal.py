@@ -93,16 +93,15 @@ _DONE = ("applied", "already-done")
 def step_outcomes(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The last ``step-end`` record of each step ID, or its ``step-start`` if it never ended.
 
-    A step undone since (an ``undo-end`` that reactivated or recreated) has no outcome: applying
-    the plan again applies it again.
+    A step undone since keeps its ``undo-end`` record (that reactivated or recreated): applying
+    the same plan again must not silently redo what someone chose to undo.
     """
     outcomes: dict[str, dict[str, Any]] = {}
     for record in records:
         step_id = str(record.get("step_id"))
-        if record["event"] in ("step-start", "step-end"):
+        undone = record["event"] == "undo-end" and record.get("outcome") in _UNDONE
+        if record["event"] in ("step-start", "step-end") or undone:
             outcomes[step_id] = record
-        elif record["event"] == "undo-end" and record.get("outcome") in _UNDONE:
-            outcomes.pop(step_id, None)
     return outcomes
 
 

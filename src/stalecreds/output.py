@@ -22,21 +22,38 @@ SPOOL_IN_MEMORY_BYTES = 32 * 1024 * 1024
 def write_file_atomically(path: Path, render: Callable[[TextIO], object]) -> None:
     """Call ``render`` with a text stream and install what it wrote at ``path`` atomically.
 
-    The file gets the usual permissions for a new file (``0o666`` less the umask). If ``render``
-    raises, nothing is left at ``path`` (an existing file is untouched) and the error propagates.
-    Raises ``OSError`` when the folder cannot be written.
+    A new file gets the usual permissions (``0o666`` less the umask); a replaced file keeps its
+    own. If ``render`` raises, nothing is left at ``path`` (an existing file is untouched) and
+    the error propagates. A path that exists but is not a regular file (``/dev/null``, a FIFO,
+    ``/dev/stdout``) is written in place, never replaced. Raises ``OSError`` naming ``path``
+    when it cannot be written.
     """
     target = path.resolve()
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    if target.exists() and not target.is_file():
+        with open(target, "w", encoding="utf-8", newline="") as stream:
+            render(stream)
+        return
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             render(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        if target.exists():
+            mode = target.stat().st_mode & 0o7777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
+    except OSError as error:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise OSError(error.errno, error.strerror, str(path)) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)

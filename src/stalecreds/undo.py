@@ -50,17 +50,22 @@ _FINAL = (UndoOutcome.REACTIVATED, UndoOutcome.RECREATED)
 
 
 def applied_steps(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ``step-end`` records of applied steps not already undone, in journal order."""
-    undone = {
-        r.get("step_id") for r in records if r["event"] == "undo-end" and r.get("outcome") in _FINAL
-    }
-    return [
-        r
-        for r in records
-        if r["event"] == "step-end"
-        and r.get("outcome") in ("applied", "already-done")
-        and r.get("step_id") not in undone
-    ]
+    """The records of steps applied (or possibly applied) and not undone since, in order.
+
+    Read in journal order: a step applied again after an undo is pending again; a step that
+    started but never ended (an interrupted apply) may have been applied, so it is included
+    and undo checks IAM before acting.
+    """
+    pending: dict[str, dict[str, Any]] = {}
+    for record in records:
+        step_id = str(record.get("step_id"))
+        event = record["event"]
+        applied = event == "step-end" and record.get("outcome") in ("applied", "already-done")
+        if event == "step-start" or applied:
+            pending[step_id] = record
+        elif event == "step-end" or (event == "undo-end" and record.get("outcome") in _FINAL):
+            pending.pop(step_id, None)
+    return list(pending.values())
 
 
 def undo(

@@ -24,6 +24,7 @@ from stalecreds.cli.common import (
     scan_request,
     show_warnings,
 )
+from stalecreds.errors import InputError
 from stalecreds.journal import (
     Journal,
     deactivations,
@@ -228,6 +229,8 @@ def undo(
         fail("--recreate-login-profile prints one-time passwords and needs a terminal")
     with handle_errors():
         records = read_journal(journal_path)
+        if not any(record["event"] == "apply-start" for record in records):
+            raise InputError(str(journal_path), "not a stalecreds journal (no apply-start record)")
         pending = applied_steps(records)
         if not pending:
             click.echo("stalecreds: nothing in this journal was applied, or all of it is undone")
