@@ -61,14 +61,14 @@ def test_exit_0_without_findings(tmp_path):
     result = run("--report", str(write(tmp_path, CLEAN)), "--as-of", AS_OF)
     assert result.exit_code == 0
     assert "No findings" in result.stdout
-    assert "1 users · 1 credentials · 0 findings · 0 clean-up candidates" in result.stdout
+    assert "1 user · 1 credential · 0 findings · 0 clean-up candidates" in result.stdout
 
 
 def test_exit_1_with_findings(tmp_path):
     result = run("--report", str(write(tmp_path, WITH_FINDING)), "--as-of", AS_OF)
     assert result.exit_code == 1
     assert "Findings (1)" in result.stdout
-    assert "2 users · 2 credentials · 1 findings · 0 clean-up candidates" in result.stdout
+    assert "2 users · 2 credentials · 1 finding · 0 clean-up candidates" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -381,7 +381,7 @@ def test_sample_exits_1_and_names_the_findings():
     for name in ("alice", "carol", "ci-deploy", "frank", "reporting"):
         assert name not in findings
     assert "The root user should" in findings  # the reason cell wraps after this
-    assert "11 users · 17 credentials · 7 findings · 1 clean-up candidates" in text
+    assert "11 users · 17 credentials · 7 findings · 1 clean-up candidate" in text
 
 
 def test_table_lists_findings_before_other_credentials(tmp_path):

@@ -297,7 +297,7 @@ def test_table_shows_findings_first_and_the_summary(result):
     assert "access key 2 (Inactive)" in text[cleanup:rest]
     assert "signing certificate 1 (Active)" in text[rest:]
     assert text.rstrip().splitlines()[-2:] == [
-        "3 users · 7 credentials · 2 findings · 1 clean-up candidates",
+        "3 users · 7 credentials · 2 findings · 1 clean-up candidate",
         "Verdicts: 3 in use · 1 never used · 2 unused · 1 untracked",
     ]
 
@@ -365,7 +365,7 @@ CHECKS: dict[OutputFormat, tuple[Callable[[str], object], object]] = {
     OutputFormat.TABLE: (
         _table_verdicts,
         [
-            "3 users · 7 credentials · 2 findings · 1 clean-up candidates",
+            "3 users · 7 credentials · 2 findings · 1 clean-up candidate",
             "Verdicts: 3 in use · 1 never used · 2 unused · 1 untracked",
         ],
     ),
@@ -398,3 +398,28 @@ def test_every_format_ends_with_a_newline_and_streams_unless_it_collects(result,
     text = render(result, fmt)
     assert text.endswith("\n")
     assert fmt.streams is (fmt not in COLLECTING)
+
+
+def test_table_never_reads_report_values_as_markup_or_escapes():
+    import io as _io
+
+    from stalecreds import scan_report
+    from stalecreds.formats import OutputFormat
+    from tests.conftest import report, report_row
+
+    name = "[bold red]x[/bold red][link=http://evil.example]y\x1b[2J"
+    data = report(
+        report_row(
+            user=f'"{name}"',
+            arn='"arn:aws:iam::111122223333:user/x"',
+            access_key_1_active="true",
+            access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+        )
+    )
+    result = scan_report(data, as_of=AS_OF)
+    out = _io.StringIO()
+    OutputFormat.TABLE.renderer()(result, out)
+    text = out.getvalue()
+    assert "[bold red]x" in text  # shown as written, not applied as markup
+    assert "[link=http://evil.example]" in text
+    assert "\x1b" not in text  # control codes are dropped

@@ -773,7 +773,7 @@ def test_cli_exit_0_when_every_credential_is_in_use(iam: Any) -> None:
 
     assert result.exit_code == 0, result.output
     assert "No findings" in result.stdout
-    assert "1 users · 2 credentials · 0 findings · 0 clean-up candidates" in result.stdout
+    assert "1 user · 2 credentials · 0 findings · 0 clean-up candidates" in result.stdout
     assert "waiting for the credential report" not in result.stderr
 
 

@@ -72,7 +72,7 @@ def failure_from(error: StalecredsError, step: str) -> AccountFailure:
         failed_step = "assume-role" if error.action == "sts:AssumeRole" else step
         return AccountFailure(failed_step, error.action, error.code, error.message)
     if isinstance(error, InputError):
-        return AccountFailure(step, error.source, type(error).__name__, str(error))
+        return AccountFailure(step, error.source, "InvalidInput", str(error))
     return AccountFailure(step, "", type(error).__name__, str(error))
 
 
@@ -184,7 +184,7 @@ def merge(
     errors: list[str] = []
     merged: list[AccountOutcome] = []
     for outcome in outcomes:
-        label = outcome.account.account_id
+        label = outcome.account.account_id or outcome.account.name or "?"
         if outcome.result is None:
             merged.append(outcome)
             continue

@@ -27,7 +27,7 @@ _OUTCOME_STYLE = {
 
 
 def _console(out: TextIO) -> Console:
-    return Console(file=out, width=None if out.isatty() else 140, highlight=False)
+    return Console(file=out, width=None if out.isatty() else 140, highlight=False, markup=False)
 
 
 def _target(step: Step) -> str:

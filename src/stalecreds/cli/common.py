@@ -39,6 +39,8 @@ EXIT_AWS_ERROR = 3
 EXIT_PARTIAL = 4
 SAMPLE_REPORT = "sample-credential-report.json"
 MAX_WARNINGS_SHOWN = 10
+MAX_AGE_LIMIT_DAYS = 36_500
+"""The largest --max-age: a century (IAM began recording use in 2014)."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -56,6 +58,8 @@ class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in c
             parsed = datetime.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not an ISO 8601 date or time (e.g. 2025-06-01T00:00:00Z)")
+        if not 1970 <= parsed.year <= 9000:
+            self.fail(f"{value!r} is outside the years 1970 to 9000")
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -141,7 +145,7 @@ _SCAN_OPTIONS = [
     ),
     click.option(
         "--max-age",
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=MAX_AGE_LIMIT_DAYS),
         default=DEFAULT_MAX_AGE_DAYS,
         show_default=True,
         metavar="DAYS",
@@ -149,13 +153,13 @@ _SCAN_OPTIONS = [
     ),
     click.option(
         "--password-max-age",
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=MAX_AGE_LIMIT_DAYS),
         metavar="DAYS",
         help="Maximum age for console passwords. Default: --max-age.",
     ),
     click.option(
         "--key-max-age",
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=MAX_AGE_LIMIT_DAYS),
         metavar="DAYS",
         help="Maximum age for access keys. Default: --max-age.",
     ),

@@ -169,7 +169,9 @@ def apply(
         if not the_plan.steps:
             sys.exit(EXIT_OK)
         if not dry_run and not yes:
-            _confirm(f"Apply {len(the_plan.steps)} steps to account {the_plan.account_id}?")
+            count = len(the_plan.steps)
+            accounts = the_plan.account_id or "several accounts"
+            _confirm(f"Apply {count} step{'' if count == 1 else 's'} to {accounts}?")
         journal_file = journal_path or default_journal_path(the_plan.plan_id)
         previous = step_outcomes(read_journal(journal_file))
         applier_journal = None if dry_run else Journal(journal_file)

@@ -29,7 +29,7 @@ from stalecreds.live_options import LiveScanOptions
 from stalecreds.scan import ReportScan
 from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 
-EXIT_CODES_HELP = """\\b
+EXIT_CODES_HELP = """\b
 Exit codes:
   0  no findings
   1  findings (a working credential is unused, never used or uncertain,
@@ -165,7 +165,7 @@ def history_command(history_path: Path | None, output_format: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
     table = Table(title=f"Credentials ({len(credentials)})", title_justify="left")
     for column in ("Account", "User", "Credential", "Latest", "First seen unused", "Resolved"):
         table.add_column(column, overflow="fold")
@@ -233,7 +233,7 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
 @_FORMAT_OPTION
 @click.option(
     "--max-age",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=36_500),
     default=DEFAULT_MAX_AGE_DAYS,
     show_default=True,
     metavar="DAYS",

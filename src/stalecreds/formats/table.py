@@ -34,6 +34,10 @@ _KIND_ORDER = {
 }
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _credential_label(assessment: Assessment) -> str:
     credential = assessment.credential
     if isinstance(credential, AccessKey):
@@ -80,7 +84,7 @@ def _table(title: str, rows: list[Assessment], scan: ScanOutput, *, reasons: boo
             if many_accounts:
                 cells.append(owner.account_id if position == 0 else "")
             cells += [
-                owner.user if position == 0 else "",
+                Text(owner.user) if position == 0 else "",  # Text: a name is never markup
                 _credential_label(assessment),
                 Text(
                     assessment.verdict.value
@@ -125,9 +129,14 @@ def _accounts_table(rows: list[dict[str, object]]) -> Table:
 def render_table(scan: ScanOutput, out: TextIO) -> None:
     """Write ``scan`` as rich tables and a summary line to ``out``."""
     assessments = list(scan)
-    console = Console(file=out, width=None if out.isatty() else 140, highlight=False)
+    console = Console(file=out, width=None if out.isatty() else 140, highlight=False, markup=False)
     source = scan.source
-    console.print(Text(f"Credential report {source.name}", style="bold"))
+    title = (
+        f"Credential report {source.name}"
+        if source.format in ("csv", "aws-cli-json")
+        else source.name[:1].upper() + source.name[1:]
+    )
+    console.print(Text(title, style="bold"))
     facts = []
     if source.generated_time is not None:
         facts.append(f"generated {source.generated_time:%Y-%m-%d %H:%M} UTC")
@@ -165,8 +174,9 @@ def render_table(scan: ScanOutput, out: TextIO) -> None:
         if (count := summary.by_verdict[verdict])
     )
     line = (
-        f"{summary.users} users · {summary.credentials} credentials · "
-        f"{summary.findings} findings · {summary.cleanup_candidates} clean-up candidates"
+        f"{_count(summary.users, 'user')} · {_count(summary.credentials, 'credential')} · "
+        f"{_count(summary.findings, 'finding')} · "
+        f"{_count(summary.cleanup_candidates, 'clean-up candidate')}"
     )
     console.print(Text(line, style="bold"))
     if counts:
