@@ -16,8 +16,9 @@ import pytest
 from stalecreds.credential_report import REPORT_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-"""The read-only shared folder (spec, sample reports, cases) beside the checkout."""
+SHARED = Path(os.environ.get("STALECREDS_SHARED") or ROOT.parent / "shared")
+"""The read-only shared folder (spec, sample reports, cases): beside the checkout, as in CI,
+or wherever ``STALECREDS_SHARED`` says (tests that need it skip, saying why, without it)."""
 SAMPLE_REPORTS = SHARED / "data" / "reports"
 REPORT_CASES = SHARED / "cases" / "report-cases.json"
 HEADER = ",".join(REPORT_COLUMNS)
