@@ -52,7 +52,7 @@ def test_parse_account_ids_names_its_source():
 
 def test_an_account_id_is_12_ascii_digits():
     # str.isdigit() is true for other scripts' digits and for superscripts; an account ID
-    # with them would go into a role ARN. SUSPECTED BUG: valid_account_id uses isdigit().
+    # with them would go into a role ARN. Once a bug: valid_account_id uses isdigit().
     fullwidth = "".join(chr(0xFF10 + int(d)) for d in A)  # FULLWIDTH DIGIT ONE …
     arabic_indic = "".join(chr(0x0660 + int(d)) for d in A)
     for lookalike in (fullwidth, arabic_indic, "11112222333\u00b2"):
@@ -104,7 +104,7 @@ def test_a_bad_line_is_named_with_the_file_and_line_number(tmp_path):
 
 
 def test_a_bad_line_in_a_file_whose_name_has_a_colon(tmp_path):
-    # SUSPECTED BUG: the message is cut out of the parser's error at its first ": ", which is
+    # Once a bug: the message was cut out of the parser's error at its first ": ", which is
     # inside the path here, so the path leaks into the message.
     path = write(tmp_path, f"{A}\nnot-an-id\n", name="prod: eu.txt")
     with pytest.raises(InputError) as caught:

@@ -514,8 +514,9 @@ def test_check_plan_refuses_a_plan_for_another_account():
     made = datetime(2025, 6, 1, tzinfo=UTC)
     with pytest.raises(PlanRefused) as caught:
         check_plan(small_plan(made, "111122223333"), CALLER, made, DEFAULT_MAX_PLAN_AGE)
+    # The plan was made by a caller in 111122223333: credentials of another account refuse it.
     assert str(caught.value) == (
-        "the plan is for account 111122223333 but the credentials are for account "
+        "the plan was made from account 111122223333 but the credentials are for account "
         "123456789012 (arn:aws:sts::123456789012:user/moto)"
     )
 

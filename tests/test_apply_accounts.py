@@ -21,7 +21,6 @@ from stalecreds.cli import main
 from stalecreds.journal import read_journal
 from tests.conftest import SeedKey
 from tests.org_helpers import (
-    MANAGEMENT,
     ROLE,
     AccountFaults,
     iam_backend,
@@ -125,7 +124,7 @@ def test_the_plan_holds_steps_of_both_accounts(seeded, tmp_path):
             ("stale-key", "deactivate-access-key"),
         )
     }
-    assert plan["account_id"] == MANAGEMENT  # several accounts: the caller's
+    assert plan["account_id"] == ""  # several accounts: each step names its own
 
 
 def test_apply_acts_in_both_accounts_through_the_role(seeded, tmp_path, monkeypatch):
@@ -204,7 +203,7 @@ def test_a_step_whose_role_cannot_be_assumed_fails_alone(seeded, tmp_path, monke
 
 
 def test_the_journal_says_the_role_could_not_be_assumed(seeded, tmp_path, monkeypatch):
-    # SUSPECTED BUG (the same as in test_multi_account): AssumeRole is deferred to the first use
+    # Once a bug (the same as in test_multi_account): AssumeRole is deferred to the first use
     # of the credentials, which in apply is GetCallerIdentity, so the journal says
     # "sts:GetCallerIdentity failed: AccessDenied" for a role that could not be assumed.
     make_plan(tmp_path, A, B)
@@ -217,7 +216,7 @@ def test_the_journal_says_the_role_could_not_be_assumed(seeded, tmp_path, monkey
 
 
 def test_a_plan_for_one_member_account_is_applied_through_its_role(seeded, tmp_path, monkeypatch):
-    # SUSPECTED BUG: build_plan gives a plan whose findings are all in one account that
+    # Once a bug: build_plan gives a plan whose findings are all in one account that
     # account's ID, so check_plan refuses it ("the plan is for account A but the credentials
     # are for account <management>") although apply would assume the role there. The README:
     # "plan and apply work across accounts too".
@@ -231,7 +230,7 @@ def test_a_plan_for_one_member_account_is_applied_through_its_role(seeded, tmp_p
 
 
 def test_plan_says_when_an_account_could_not_be_scanned(seeded, tmp_path, monkeypatch):
-    # SUSPECTED BUG: 'plan' over several accounts drops an account it could not scan without a
+    # Once a bug: 'plan' over several accounts drops an account it could not scan without a
     # word and exits 0; 'scan' names the account and exits 4. A plan reviewed as "everything"
     # would silently leave that account's findings in place.
     faults = AccountFaults().install(monkeypatch)

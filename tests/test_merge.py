@@ -242,7 +242,7 @@ def test_different_max_age_cannot_be_merged(runs):
 
 
 def test_merged_shards_count_users_without_credentials_like_one_run(moto_endpoint, tmp_path):
-    # SUSPECTED BUG: merge_documents counts summary.users again from the credentials, so a user
+    # Once a bug: merge_documents counts summary.users again from the credentials, so a user
     # with no password and no key (counted by a scan) vanishes from the merged summary; the
     # inputs' "accounts" rows carry each account's user count.
     seed_accounts(credential_less_user=True)
@@ -330,13 +330,15 @@ def test_summary_is_counted_from_the_credentials():
                     credential(ACCOUNTS[0], "a"),
                     credential(ACCOUNTS[0], "b", "in_use"),
                     credential(ACCOUNTS[0], "c", "new", cleanup_candidate=True),
-                    summary={"users": 999},  # ignored
+                    # Users come from the inputs' summaries (users without credentials count too);
+                    # everything else is counted from the credentials.
+                    summary={"users": 5},
                 ),
             )
         ]
     )
     assert merged["summary"] == {
-        "users": 3,
+        "users": 5,
         "credentials": 3,
         "findings": 1,
         "cleanup_candidates": 1,

@@ -229,7 +229,7 @@ def test_the_account_without_the_role_fails_with_its_code(scanned):
 
 
 def test_the_account_without_the_role_fails_at_the_assume_role_step(scanned):
-    # SUSPECTED BUG: aws-assume-role-lib defers AssumeRole to the first use of the credentials
+    # Once a bug: aws-assume-role-lib defers AssumeRole to the first use of the credentials
     # (DeferredRefreshableCredentials), so account_session() returns without calling STS and the
     # AccessDenied surfaces inside the first IAM call: step "scan", action
     # "iam:GenerateCredentialReport" (or iam:ListUsers with --source api). The README promises
@@ -400,7 +400,7 @@ def test_the_table_shows_the_accounts_table(scanned):
     assert "failed" in row("legacy")
     # The findings tables name the account, since there are several.
     assert ids["prod"] in text[: text.index("Accounts (4)")]
-    assert "6 users · 6 credentials · 3 findings · 1 clean-up candidates" in text
+    assert "6 users · 6 credentials · 3 findings · 1 clean-up candidate" in text
 
 
 # --- the command line --------------------------------------------------------------------------
@@ -503,3 +503,50 @@ def test_cli_nothing_left_to_scan_is_an_error(organisation):
     result = scan_cli("--accounts", ids["prod"], "--exclude-account", ids["prod"])
     assert result.exit_code == 2
     assert "no accounts to scan (after --exclude-account and --shard)" in result.stderr
+
+
+def test_cli_an_account_with_a_failed_lookup_is_partial_and_exits_3(organisation, monkeypatch):
+    # dev's role may not read tags: bob's exemption tag cannot be checked. The account is
+    # scanned (its findings are listed) but partial; nothing failed outright, so exit 3, not 4.
+    faults = AccountFaults().install(monkeypatch)
+    faults.deny_iam[organisation.ids["dev"]] = {"ListUserTags"}
+    result = scan_cli("--accounts", f"{organisation.ids['prod']},{organisation.ids['dev']}")
+    assert result.exit_code == 3, result.stderr
+    document = json.loads(result.stdout)
+    rows = {organisation.names[r["account_id"]]: r for r in document["accounts"]}
+    assert (rows["prod"]["status"], rows["dev"]["status"]) == ("scanned", "partial")
+    assert rows["dev"]["error"] is None
+    assert rows["dev"]["findings"] == 1
+    assert any(
+        w["message"].startswith(f"account {organisation.ids['dev']}: bob: iam:ListUserTags failed")
+        for w in document["warnings"]
+    )
+    assert "1 IAM lookups failed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--accounts", "12345"], "--accounts: '12345' is not a 12-digit account ID"),
+        (["--ou", "ou-abcd-12345678"], "--ou needs --org"),
+        (["--org", "--sample"], "--org, --ou, --accounts and several --profile need a live scan"),
+        (["--org", "--shard", "3/2"], "--shard 3/2: K must be between 1 and N"),
+        (["--org", "--shard", "half"], "--shard must be K/N, like 2/8; got 'half'"),
+        (["--org", "--max-workers", "0"], "Invalid value for '--max-workers'"),
+    ],
+)
+def test_cli_account_option_errors_exit_2(moto_endpoint, args, message):
+    result = scan_cli(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_a_bad_accounts_file_line_exits_2_naming_it(moto_endpoint, tmp_path):
+    path = tmp_path / "accounts.txt"
+    path.write_text("# team accounts\n111122223333\n4444-5555-6666\n", encoding="utf-8")
+    result = scan_cli("--accounts-file", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"stalecreds: error: {path}, line 3: '4444-5555-6666' is not a 12-digit account ID\n"
+    )

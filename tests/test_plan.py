@@ -650,7 +650,7 @@ def test_account_of_an_empty_plan_is_the_callers():
     assert plan_of([]).account_id == ""
 
 
-def test_account_of_a_multi_account_plan_is_the_callers():
+def test_a_multi_account_plan_names_no_single_account():
     other = report_row(
         user="ivan",
         arn="arn:aws:iam::444455556666:user/ivan",
@@ -663,7 +663,7 @@ def test_account_of_a_multi_account_plan_is_the_callers():
     ]
     caller = Caller(arn("ops"), ACCOUNT, None)
     plan = plan_of(assessments, caller=caller)
-    assert plan.account_id == ACCOUNT
+    assert plan.account_id == ""  # each step names its own account
     assert [s.step_id for s in plan.steps] == [
         "444455556666/ivan/password/delete-login-profile",
         f"{ACCOUNT}/bob/AKIABOB0000000000001/deactivate-access-key",

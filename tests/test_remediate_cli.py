@@ -253,9 +253,10 @@ def test_apply_refuses_a_plan_for_another_account(account, tmp_path):
     edit(plan_path, account_id="111122223333")
     result = run("apply", str(plan_path), "--yes")
     assert result.exit_code == 2
+    # Only the plan's account was edited: its steps still name the moto account.
     assert result.stderr == (
-        "stalecreds: error: the plan is for account 111122223333 but the credentials are for "
-        "account 123456789012 (arn:aws:sts::123456789012:user/moto)\n"
+        "stalecreds: error: the plan is for account 111122223333 but has steps for account "
+        "123456789012; was it edited?\n"
     )
     nothing_changed(account.iam, account)
 

@@ -172,7 +172,7 @@ def test_the_table_lists_every_file(folder):
 
 
 def test_scanned_files_are_listed_with_the_account_id_of_their_arns(folder):
-    # SUSPECTED BUG: account_scans says "each credential report file in a folder is one account
+    # Once a bug: account_scans says "each credential report file in a folder is one account
     # (its ID comes from the report's ARNs)", but every row has account_id "" (the table shows
     # "?"); only a file that cannot be read has no account ID to give.
     rows = json.loads(scan("--report", str(folder)).stdout)["accounts"]
@@ -183,7 +183,7 @@ def test_scanned_files_are_listed_with_the_account_id_of_their_arns(folder):
 
 
 def test_warnings_name_the_file_they_come_from(folder):
-    # SUSPECTED BUG: merge() prefixes each account's warnings with "account <account_id>: ",
+    # Once a bug: merge() prefixes each account's warnings with "account <account_id>: ",
     # which is "account : " for report files; "line 10" then points into no file in particular
     # (the prefix of the output is the folder).
     document = json.loads(scan("--report", str(folder)).stdout)

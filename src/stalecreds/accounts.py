@@ -24,7 +24,7 @@ class Account(NamedTuple):
 
 def valid_account_id(value: str) -> bool:
     """True for a 12-digit AWS account ID."""
-    return len(value) == 12 and value.isdigit()
+    return len(value) == 12 and value.isascii() and value.isdigit()
 
 
 def parse_account_ids(values: Iterable[str], source: str = "--accounts") -> list[str]:
@@ -34,15 +34,19 @@ def parse_account_ids(values: Iterable[str], source: str = "--accounts") -> list
     """
     ids: list[str] = []
     for value in values:
-        for part in value.split(","):
-            account_id = part.strip()
-            if not account_id:
-                continue
-            if not valid_account_id(account_id):
-                raise StalecredsError(f"{source}: {account_id!r} is not a 12-digit account ID")
-            if account_id not in ids:
-                ids.append(account_id)
+        bad = _first_invalid(value)
+        if bad is not None:
+            raise StalecredsError(f"{source}: {bad!r} is not a 12-digit account ID")
+        ids += [i for i in _split_ids(value) if i not in ids]
     return ids
+
+
+def _split_ids(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _first_invalid(value: str) -> str | None:
+    return next((i for i in _split_ids(value) if not valid_account_id(i)), None)
 
 
 def read_accounts_file(path: Path) -> list[str]:
@@ -60,10 +64,10 @@ def read_accounts_file(path: Path) -> list[str]:
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
-        try:
-            ids += [i for i in parse_account_ids([text], name) if i not in ids]
-        except StalecredsError as error:
-            raise InputError(name, str(error).split(": ", 1)[1], line=number) from None
+        bad = _first_invalid(text)
+        if bad is not None:
+            raise InputError(name, f"{bad!r} is not a 12-digit account ID", line=number)
+        ids += [i for i in _split_ids(text) if i not in ids]
     return ids
 
 

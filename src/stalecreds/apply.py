@@ -111,19 +111,23 @@ def check_plan(plan: Plan, caller: Caller, now: datetime, max_age: timedelta) ->
             )
         if step.user == ROOT_USER_NAME or step.arn.endswith(":root"):
             raise PlanRefused(f"step {step.step_id} acts on the root user, which is never done")
-    if plan.account_id and plan.account_id != caller.account_id:
+    stray = {step.account_id for step in plan.steps} - {plan.account_id}
+    if plan.account_id and stray:
         raise PlanRefused(
-            f"the plan is for account {plan.account_id} but the credentials are for account "
-            f"{caller.account_id} ({caller.arn})"
+            f"the plan is for account {plan.account_id} but has steps for account "
+            f"{min(stray)}; was it edited?"
         )
-    if (
-        not plan.account_id
-        and plan.caller is not None
-        and plan.caller.account_id != (caller.account_id)
-    ):
+    # A plan made live names its maker: apply with credentials of the same account (steps in
+    # other accounts go through the role). A plan made from a report file names none.
+    if plan.caller is not None and plan.caller.account_id != caller.account_id:
         raise PlanRefused(
             f"the plan was made from account {plan.caller.account_id} but the credentials are "
             f"for account {caller.account_id} ({caller.arn})"
+        )
+    if plan.caller is None and plan.account_id and plan.account_id != caller.account_id:
+        raise PlanRefused(
+            f"the plan is for account {plan.account_id} but the credentials are for account "
+            f"{caller.account_id} ({caller.arn})"
         )
 
 

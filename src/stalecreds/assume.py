@@ -50,4 +50,8 @@ def account_session(
             ExternalId=external_id,  # type: ignore[arg-type]  # the library accepts None
             region_name=base.region_name,
         )
+        # The library assumes lazily; fetch now so a missing role fails here, as AssumeRole.
+        credentials = session.get_credentials()
+        if credentials is not None:
+            credentials.get_frozen_credentials()
     return session

@@ -25,6 +25,12 @@ def _key(credential: dict[str, Any]) -> tuple[object, ...]:
     )
 
 
+def _users(document: dict[str, Any]) -> int:
+    shown = len({(c.get("account_id"), c.get("arn")) for c in document["credentials"]})
+    counted = int((document.get("summary") or {}).get("users") or 0)
+    return max(counted, shown)
+
+
 def merge_documents(documents: Sequence[tuple[str, Any]]) -> dict[str, Any]:
     """Merge ``(name, parsed JSON)`` pairs, in order. Raises :class:`InputError` naming the file."""
     if not documents:
@@ -84,8 +90,17 @@ def merge_documents(documents: Sequence[tuple[str, Any]]) -> dict[str, Any]:
         warnings += list(document.get("warnings") or [])
         omitted += int(document.get("warnings_omitted") or 0)
     verdicts = Counter(str(c.get("verdict")) for c in credentials)
+    # Users without credentials appear only in their inputs' summaries: add those up (an input
+    # without one counts the users its credentials show), unless inputs overlapped, when the
+    # users of the kept credentials are counted.
+    overlapping = len(seen) < sum(len(document["credentials"]) for _, document in documents)
+    users = (
+        len({(c.get("account_id"), c.get("arn")) for c in credentials})
+        if overlapping
+        else sum(_users(document) for _, document in documents)
+    )
     summary = {
-        "users": len({(c.get("account_id"), c.get("arn")) for c in credentials}),
+        "users": users,
         "credentials": len(credentials),
         "findings": sum(1 for c in credentials if c.get("finding")),
         "cleanup_candidates": sum(1 for c in credentials if c.get("cleanup_candidate")),

@@ -72,7 +72,8 @@ def failure_from(error: StalecredsError, step: str) -> AccountFailure:
         failed_step = "assume-role" if error.action == "sts:AssumeRole" else step
         return AccountFailure(failed_step, error.action, error.code, error.message)
     if isinstance(error, InputError):
-        return AccountFailure(step, error.source, "InvalidInput", str(error))
+        # The code is the documented error class (errors.py): InputError or ReportFormatError.
+        return AccountFailure(step, error.source, type(error).__name__, str(error))
     return AccountFailure(step, "", type(error).__name__, str(error))
 
 
@@ -195,7 +196,10 @@ def merge(
             warnings.add(warning.line, f"account {label}: {warning.message}")
         warnings.dropped += result.warnings.dropped
         errors += [f"account {label}: {error}" for error in result.errors]
-        merged.append(outcome._replace(result=_Materialised(result, assessments)))
+        account = outcome.account
+        if not account.account_id and assessments:  # a report file: its ARNs name the account
+            account = account._replace(account_id=assessments[0].owner.account_id)
+        merged.append(outcome._replace(account=account, result=_Materialised(result, assessments)))
     return MultiAccountResult(
         source, as_of, thresholds, tuple(merged), summary, warnings, tuple(errors)
     )

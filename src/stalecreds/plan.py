@@ -195,7 +195,13 @@ def build_plan(
                 assessment, action, credential.slot, key_id, credential.status, key_cutoff, key_id
             )
         )
-    account = next(iter(accounts)) if len(accounts) == 1 else (caller.account_id if caller else "")
+    # One account: its ID. Several: "" (each step names its own). None: the caller's, if known.
+    if len(accounts) == 1:
+        account = next(iter(accounts))
+    elif accounts:
+        account = ""
+    else:
+        account = caller.account_id if caller else ""
     return Plan(
         plan_id,
         created,

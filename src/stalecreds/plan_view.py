@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from stalecreds.apply import Outcome, StepResult
+from stalecreds.formats.base import printable
 from stalecreds.plan import Plan, Step
 from stalecreds.undo import UndoOutcome, UndoResult
 
@@ -56,7 +57,7 @@ def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
         for column in ("User", "Credential", "Action"):
             table.add_column(column, overflow="fold")
         for step in plan.steps:
-            table.add_row(step.user, _target(step), step.action.value)
+            table.add_row(printable(step.user), _target(step), step.action.value)
         if plan.steps:
             console.print(table)
     elif plan.steps:
@@ -66,7 +67,7 @@ def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
         for step in plan.steps:
             last = step.evidence.last_used
             table.add_row(
-                step.user,
+                printable(step.user),
                 _target(step),
                 Text(step.action.value, style="bold"),
                 step.evidence.verdict.value,
@@ -86,7 +87,12 @@ def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
                 if exclusion.kind == "access_key"
                 else "console password"
             )
-            table.add_row(exclusion.user, credential, exclusion.verdict.value, exclusion.reason)
+            table.add_row(
+                printable(exclusion.user),
+                credential,
+                exclusion.verdict.value,
+                printable(exclusion.reason),
+            )
         console.print(table)
     actions = Counter(step.action.value for step in plan.steps)
     counts = ", ".join(f"{n} {action}" for action, n in sorted(actions.items())) or "no steps"
@@ -102,7 +108,7 @@ def render_results(results: list[StepResult], out: TextIO) -> None:
     for result in results:
         step = result.step
         table.add_row(
-            step.user,
+            printable(step.user),
             _target(step),
             step.action.value,
             Text(result.outcome.value, style=_OUTCOME_STYLE[result.outcome]),

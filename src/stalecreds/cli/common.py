@@ -496,6 +496,20 @@ def show_warnings(result: ScanOutput) -> None:
         )
 
 
+def report_failures(result: ScanOutput) -> tuple[Any, ...]:
+    """Print each account that could not be scanned (step, call, code); return them."""
+    failures: tuple[Any, ...] = getattr(result, "failures", ())
+    for outcome in failures:
+        failure = outcome.failure
+        name = f" ({outcome.account.name})" if outcome.account.name else ""
+        click.echo(
+            f"stalecreds: account {outcome.account.account_id or '?'}{name} failed at "
+            f"{failure.step}: {failure.action} {failure.code}: {failure.message}",
+            err=True,
+        )
+    return failures
+
+
 def scan_errors(result: ScanOutput) -> tuple[str, ...]:
     """The failed IAM lookups of a live scan (none for a report file)."""
     errors: tuple[str, ...] = getattr(result, "errors", ())

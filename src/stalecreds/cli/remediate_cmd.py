@@ -13,11 +13,13 @@ import click
 from stalecreds.cli.common import (
     EXIT_AWS_ERROR,
     EXIT_OK,
+    EXIT_PARTIAL,
     EXIT_USAGE,
     emit,
     fail,
     handle_errors,
     now,
+    report_failures,
     run_scan,
     scan_errors,
     scan_options,
@@ -99,6 +101,7 @@ def plan(
             deactivated_at=deactivations(),
         )
     show_warnings(result)
+    failures = report_failures(result)
     text = plan_to_json(the_plan)
     emit(lambda out: out.write(text), out_path, streams=True)
     from stalecreds.plan_view import render_plan
@@ -108,6 +111,13 @@ def plan(
         f"stalecreds: wrote the plan to {out_path}; review it, then: stalecreds apply {out_path}",
         err=True,
     )
+    if failures:
+        click.echo(
+            f"stalecreds: {len(failures)} accounts could not be scanned: nothing is planned "
+            "for them",
+            err=True,
+        )
+        sys.exit(EXIT_PARTIAL)
     sys.exit(EXIT_AWS_ERROR if scan_errors(result) else EXIT_OK)
 
 

@@ -17,6 +17,7 @@ from stalecreds.cli.common import (
     emit_scan,
     handle_errors,
     now,
+    report_failures,
     run_scan,
     scan_errors,
     scan_options,
@@ -203,15 +204,7 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
             f"{summary.findings} findings)",
             err=True,
         )
-    failures = getattr(result, "failures", ())
-    for outcome in failures:
-        failure = outcome.failure
-        name = f" ({outcome.account.name})" if outcome.account.name else ""
-        click.echo(
-            f"stalecreds: account {outcome.account.account_id or '?'}{name} failed at "
-            f"{failure.step}: {failure.action} {failure.code}: {failure.message}",
-            err=True,
-        )
+    failures = report_failures(result)
     if failures:
         click.echo(
             f"stalecreds: {len(failures)} accounts could not be scanned; the result is partial",

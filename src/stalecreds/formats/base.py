@@ -75,6 +75,16 @@ class ScanOutput(Protocol):
         """The assessments, in report order."""
 
 
+def printable(text: str) -> str:
+    """``text`` for a terminal: control characters (escape sequences) are shown escaped.
+
+    Report values (user names, account IDs) are untrusted input and never drive the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
     """One credential as a flat dict with :data:`RECORD_FIELDS` as keys, in that order.
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from stalecreds.assessment import Assessment, FindingRule
-from stalecreds.formats.base import ScanOutput
+from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
 from stalecreds.verdicts import Verdict
 
@@ -82,9 +82,9 @@ def _table(title: str, rows: list[Assessment], scan: ScanOutput, *, reasons: boo
             owner = assessment.owner
             cells: list[str | Text] = []
             if many_accounts:
-                cells.append(owner.account_id if position == 0 else "")
+                cells.append(printable(owner.account_id) if position == 0 else "")
             cells += [
-                Text(owner.user) if position == 0 else "",  # Text: a name is never markup
+                printable(owner.user) if position == 0 else "",
                 _credential_label(assessment),
                 Text(
                     assessment.verdict.value
