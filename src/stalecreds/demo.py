@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 DEMO_ACCOUNT_ID = "123456789012"
 """moto's default account ID."""
 
-_DEMO_SECRET = "demo-secret-not-a-real-key"
+DEMO_SECRET = "demo-secret-not-a-real-key"
+
+
+DEMO_ACCESS_KEY_ID = "AKIADEMODEMODEMODEMO"
+"""The throw-away access key ID the demo signs with (moto accepts any)."""
 
 
 @contextlib.contextmanager
@@ -44,8 +48,8 @@ def local_iam() -> Iterator[IAMClient]:
     try:
         host, port = server.get_host_and_port()
         session = boto3.Session(
-            aws_access_key_id="AKIADEMODEMODEMODEMO",
-            aws_secret_access_key=_DEMO_SECRET,
+            aws_access_key_id=DEMO_ACCESS_KEY_ID,
+            aws_secret_access_key=DEMO_SECRET,
             region_name="us-east-1",
         )
         iam = session.client("iam", endpoint_url=f"http://{host}:{port}", config=CLIENT_CONFIG)

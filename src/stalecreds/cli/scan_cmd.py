@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -232,18 +234,40 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
     metavar="DAYS",
     help="A credential not used for more days than this is unused.",
 )
-def demo(output_format: str, max_age: int) -> None:
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Keep the demo account's server running (until Ctrl-C) and print how to point "
+    "stalecreds at it, to try plan, apply and undo.",
+)
+def demo(output_format: str, max_age: int, serve: bool) -> None:
     """Scan a realistic demo account on a local moto IAM server (no AWS account needed).
 
     Needs the demo extra: pip install 'stalecreds[demo]'. Exits 0 unless the demo itself fails.
     """
     with handle_errors():
-        from stalecreds.demo import local_iam, seed_demo_account
+        from stalecreds.demo import DEMO_ACCESS_KEY_ID, DEMO_SECRET, local_iam, seed_demo_account
         from stalecreds.live_scan import scan_account
 
         moment = now()
         with local_iam() as iam:
             seed_demo_account(iam, moment)
+            if serve:
+                endpoint = iam.meta.endpoint_url
+                click.echo(
+                    "The demo account is served on this machine only. In another terminal:\n\n"
+                    f"  export AWS_ENDPOINT_URL={endpoint} AWS_DEFAULT_REGION=us-east-1\n"
+                    f"  export AWS_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID} "
+                    f"AWS_SECRET_ACCESS_KEY={DEMO_SECRET}\n"
+                    "  stalecreds scan\n"
+                    "  stalecreds plan --out plan.json\n"
+                    "  stalecreds apply plan.json\n"
+                    "  stalecreds undo <the journal apply prints>\n\n"
+                    "Press Ctrl-C here to stop the server."
+                )
+                with contextlib.suppress(KeyboardInterrupt):
+                    threading.Event().wait()
+                return
             rules = VerdictRules(moment, Thresholds(max_age, max_age))
             result = scan_account(iam, rules, LiveScanOptions())
         emit_scan(result, OutputFormat(output_format), None)
