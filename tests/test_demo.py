@@ -140,41 +140,41 @@ def test_demo_serve_keeps_the_account_up_for_plan_and_apply(tmp_path):
     import subprocess
     import sys
 
-    server = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "stalecreds", "demo", "--serve"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
-    )
-    try:
-        lines = []
-        for line in server.stdout:  # type: ignore[union-attr]
-            lines.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        endpoint = re.search(r"AWS_ENDPOINT_URL=(http://127\.0\.0\.1:\d+)", "".join(lines))
-        assert endpoint is not None
-        env = dict(
-            os.environ,
-            AWS_ENDPOINT_URL=endpoint.group(1),
-            AWS_ACCESS_KEY_ID="AKIADEMODEMODEMODEMO",
-            AWS_SECRET_ACCESS_KEY="demo-secret-not-a-real-key",
-            XDG_DATA_HOME=str(tmp_path),
-        )
-        plan = tmp_path / "plan.json"
-        made = subprocess.run(
-            [sys.executable, "-m", "stalecreds", "plan", "--out", str(plan)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert made.returncode == 0, made.stderr
-        steps = json.loads(plan.read_text())["steps"]
-        # bob's password and key, dave's password, data-pipeline's and legacy-backup's keys, and
-        # ci-deploy's long-inactive key (past the 30-day quarantine) — see demo.py's seed.
-        assert len(steps) == 6
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
+    ) as server:
+        try:
+            lines = []
+            for line in server.stdout:  # type: ignore[union-attr]
+                lines.append(line)
+                if line.startswith("Press Ctrl-C"):
+                    break
+            endpoint = re.search(r"AWS_ENDPOINT_URL=(http://127\.0\.0\.1:\d+)", "".join(lines))
+            assert endpoint is not None
+            env = dict(
+                os.environ,
+                AWS_ENDPOINT_URL=endpoint.group(1),
+                AWS_ACCESS_KEY_ID="AKIADEMODEMODEMODEMO",
+                AWS_SECRET_ACCESS_KEY="demo-secret-not-a-real-key",
+                XDG_DATA_HOME=str(tmp_path),
+            )
+            plan = tmp_path / "plan.json"
+            made = subprocess.run(
+                [sys.executable, "-m", "stalecreds", "plan", "--out", str(plan)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert made.returncode == 0, made.stderr
+            steps = json.loads(plan.read_text())["steps"]
+            # bob's password and key, dave's password, data-pipeline's and legacy-backup's keys,
+            # and ci-deploy's long-inactive key (past the 30-day quarantine): see demo.py's seed.
+            assert len(steps) == 6
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
     assert server.returncode == 0
