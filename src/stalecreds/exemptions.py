@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from stalecreds.errors import InputError
-from stalecreds.model import UserCredentials
+from stalecreds.model import UserCredentials, iam_path
 
 DEFAULT_TAG_KEY = "stalecreds:exempt"
 """The IAM user tag whose presence exempts a user; its value is the reason."""
@@ -44,11 +44,12 @@ class ExemptionRule(NamedTuple):
 
 
 def user_path(arn: str, user: str) -> str:
-    """The IAM path of a user from its ARN (``…:user/service/ci`` gives ``/service/``)."""
-    resource = arn.split(":", 5)[-1]
-    if not resource.startswith("user/") or not resource.endswith(user):
-        return "/"
-    return resource[len("user") : len(resource) - len(user)] or "/"
+    """The IAM path of ``user`` from its ARN (``…:user/service/ci`` gives ``/service/``).
+
+    ``/`` when the ARN is not a user's or does not end with ``user``'s name.
+    """
+    path = iam_path(arn)
+    return path if path is not None and arn.endswith(f":user{path}{user}") else "/"
 
 
 class Exemptions:

@@ -121,3 +121,15 @@ class UserCredentials(NamedTuple):
     line: int | None = None
     exemption: str | None = None
     account_name: str | None = None
+
+
+def iam_path(arn: str) -> str | None:
+    """The IAM path in a user's ARN (``/`` or ``/engineering/``); ``None`` for other ARNs (root).
+
+    Source: the ``arn`` report column, ``arn:PARTITION:iam::ACCOUNT:user/PATH/NAME``.
+    """
+    _, _, resource = arn.partition(":user/")
+    if not resource:
+        return None
+    head, slash, _ = resource.rpartition("/")
+    return f"/{head}/" if slash else "/"

@@ -51,11 +51,10 @@ from stalecreds.formats.findings import (
     remediation,
     scan_finding_events,
     severity,
-    user_path,
     utc_iso_millis,
     write_json_array,
 )
-from stalecreds.model import AccessKey, CredentialKind
+from stalecreds.model import AccessKey, CredentialKind, iam_path
 
 SCHEMA_VERSION = "2018-10-08"
 """The ASFF ``SchemaVersion``: the only one there is."""
@@ -103,7 +102,7 @@ def _resources(event: FindingEvent, region: str) -> list[dict[str, object]]:
             "UserName": owner.user,
             "CreateDate": utc_iso_millis(owner.created),
         }
-        path = user_path(owner.arn)
+        path = iam_path(owner.arn)
         if path is not None:
             user["Path"] = path
         resources = [

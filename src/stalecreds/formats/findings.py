@@ -267,15 +267,6 @@ def remediation(event: FindingEvent) -> Remediation:
     )
 
 
-def user_path(arn: str) -> str | None:
-    """The IAM path in a user ARN (``/`` or ``/engineering/``), ``None`` for other ARNs."""
-    _, _, resource = arn.partition(":user/")
-    if not resource:
-        return None
-    head, slash, _ = resource.rpartition("/")
-    return f"/{head}/" if slash else "/"
-
-
 def day_and_age(moment: datetime | None, as_of: datetime, *, missing: str = "-") -> str:
     """``2026-03-10 (235 d)``: the UTC day and whole days before ``as_of``; ``missing`` if None."""
     if moment is None:

@@ -57,10 +57,9 @@ from stalecreds.formats.findings import (
     remediation,
     scan_finding_events,
     severity,
-    user_path,
     write_json_array,
 )
-from stalecreds.model import AccessKey
+from stalecreds.model import AccessKey, iam_path
 
 OCSF_VERSION = "1.1.0"
 """The OCSF schema version of the events (``metadata.version``)."""
@@ -114,7 +113,7 @@ def _resources(event: FindingEvent) -> list[dict[str, object]]:
         }
     else:
         principal = {"uid": owner.arn, "name": owner.user, "type": "AwsIamUser"}
-        principal_data["path"] = user_path(owner.arn)
+        principal_data["path"] = iam_path(owner.arn)
     principal["cloud_partition"] = partition
     principal["data"] = principal_data
     resources = [principal]
