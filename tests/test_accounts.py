@@ -230,3 +230,15 @@ def test_select_accounts_excludes_before_sharding():
         assert chosen == [
             a for a in accounts if a.account_id not in excluded and shard_of(a.account_id, 3) == k
         ]
+
+
+def test_exclude_account_takes_comma_lists_and_refuses_bad_ids():
+    # `--exclude-account 111,222` used to be one ID; a bad one was silently ignored.
+    from stalecreds.accounts import parse_account_ids as parse
+
+    assert parse(["111122223333,444455556666"], "--exclude-account") == [
+        "111122223333",
+        "444455556666",
+    ]
+    with pytest.raises(StalecredsError, match="--exclude-account: 'nope' is not a 12-digit"):
+        parse(["nope"], "--exclude-account")

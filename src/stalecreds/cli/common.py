@@ -437,9 +437,10 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
             role_name=request.role_name,
             external_id=request.external_id,
         )
-    chosen = select_accounts(accounts, exclude=request.exclude_account, shard=shard)
-    if not chosen:
-        raise StalecredsError("no accounts to scan (after --exclude-account and --shard)")
+    excluded = parse_account_ids(request.exclude_account, "--exclude-account")
+    chosen = select_accounts(accounts, exclude=excluded, shard=shard)
+    if not chosen and shard is None:  # an empty shard is a normal, empty result
+        raise StalecredsError("no accounts to scan (after --exclude-account)")
     done, stop = _progress(len(chosen))
     try:
         outcomes = scan_accounts(chosen, scan_one, workers=request.max_workers, on_done=done)
