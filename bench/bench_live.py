@@ -231,11 +231,11 @@ def plan_account(n: int, as_of: datetime, seed: int) -> list[SeedUser]:
     return users
 
 
-def seed_backend(users: list[SeedUser]) -> None:
+def seed_backend(users: list[SeedUser], account_id: str = ACCOUNT_ID) -> None:
     """Create the planned users, passwords, keys and tags in moto's in-process IAM backend."""
     from moto.iam.models import AccessKeyLastUsed, iam_backends
 
-    backend = iam_backends[ACCOUNT_ID]["global"]
+    backend = iam_backends[account_id]["global"]
     backend.reset()
     services = ("s3", "sts", "ec2", "dynamodb", "lambda", "ecr")
     regions = ("us-east-1", "eu-west-1", "us-west-2")

@@ -59,12 +59,12 @@ from bench_live import (
     ABBREVIATIONS,
     ACCOUNT_ID,
     DEFAULT_AS_OF,
-    EXEMPT_TAG,
     MAX_AGE_DAYS,
     SeedUser,
     check,
     plan_account,
     scan_env,
+    seed_backend,
     startup_seconds,
 )
 
@@ -201,31 +201,7 @@ def create_organisation(endpoint: str, count: int) -> list[str]:
 
 def seed_account(account_id: str, users: list[SeedUser]) -> None:
     """``bench_live.seed_backend`` for any account: users, passwords, keys, tags and dates."""
-    from moto.iam.models import AccessKeyLastUsed, iam_backends
-
-    backend = iam_backends[account_id]["global"]
-    backend.reset()
-    services = ("s3", "sts", "ec2", "dynamodb", "lambda", "ecr")
-    regions = ("us-east-1", "eu-west-1", "us-west-2")
-    for index, seeded in enumerate(users):
-        path = "/people/" if seeded.name.startswith("person") else "/service/"
-        tags = [{"Key": "team", "Value": f"team-{index % 7}"}]
-        if seeded.exempt:
-            tags.append({"Key": EXEMPT_TAG, "Value": "benchmark: approved exception"})
-        user = backend.create_user("us-east-1", seeded.name, path, tags)
-        user.create_date = seeded.created
-        if seeded.password:
-            backend.create_login_profile(seeded.name, "Bench-password-1!")
-            user.password_last_used = seeded.password_last_used  # type: ignore[assignment]
-        for key in seeded.keys:
-            created = backend.create_access_key(seeded.name)
-            created.create_date = key.created
-            created.status = "Active" if key.active else "Inactive"
-            if key.last_used is not None:
-                created.last_used = AccessKeyLastUsed(
-                    key.last_used, services[index % len(services)], regions[index % len(regions)]
-                )
-            key.key_id = created.access_key_id
+    seed_backend(users, account_id)
 
 
 def set_reports(accounts: list[str], *, warm: bool) -> None:
