@@ -163,3 +163,75 @@ def test_history_without_a_database_says_how_to_make_one(tmp_path):
     result = CliRunner().invoke(main, ["history", "--history", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 2
     assert "no history yet; record scans with 'scan --history'" in result.stderr
+
+
+def _key(active: str, last_used: str = "2023-01-01T00:00:00+00:00") -> str:
+    return report_row(
+        user="ci",
+        arn="arn:aws:iam::111122223333:user/ci",
+        access_key_1_active=active,
+        access_key_1_last_rotated="2022-01-01T00:00:00+00:00",
+        access_key_1_last_used_date=last_used,
+    )
+
+
+def _record_key(path, active: str, as_of: datetime, key_id: str = "AKIACI0000000000001") -> None:
+    result = scan_report(report(_key(active)), as_of=as_of)
+    assessments = [
+        a._replace(credential=a.credential._replace(access_key_id=key_id))
+        for a in result.assessments
+    ]
+    with History(path) as history:
+        history.record(assessments, as_of=as_of, recorded_at=as_of, source="test")
+
+
+def test_inactive_since_is_the_first_scan_of_the_latest_inactive_run(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record_key(path, "false", JAN)  # inactive
+    _record_key(path, "true", FEB)  # reactivated: the run is broken
+    _record_key(path, "false", MAR)  # inactive again
+    _record_key(path, "false", datetime(2025, 4, 1, tzinfo=UTC))
+    with History(path) as history:
+        assert history.inactive_since() == {"AKIACI0000000000001": MAR}
+
+
+def test_an_active_key_has_no_inactive_since(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record_key(path, "false", JAN)
+    _record_key(path, "true", FEB)
+    with History(path) as history:
+        assert history.inactive_since() == {}
+
+
+def test_quarantine_counts_from_when_the_key_was_first_seen_inactive(tmp_path):
+    # Last used in 2023, but first seen Inactive on 2025-03-01: deactivated recently (by
+    # someone else). Planning on 2025-03-15 with a 30-day quarantine must not delete it yet;
+    # without that knowledge the 2023 last use alone would let it be deleted.
+    from stalecreds.plan import PlanPolicy, build_plan
+    from stalecreds.verdicts import Thresholds
+
+    as_of = datetime(2025, 3, 15, tzinfo=UTC)
+    result = scan_report(report(_key("false")), as_of=as_of)
+    assessments = [
+        a._replace(credential=a.credential._replace(access_key_id="AKIACI0000000000001"))
+        for a in result.assessments
+    ]
+
+    def plan(known):
+        return build_plan(
+            assessments,
+            plan_id="p",
+            created=as_of,
+            as_of=as_of,
+            thresholds=Thresholds(),
+            policy=PlanPolicy(quarantine_days=30),
+            deactivated_at=known,
+        )
+
+    assert [s.action.value for s in plan({}).steps] == ["delete-access-key"]
+    held = plan({"AKIACI0000000000001": MAR})
+    assert held.steps == ()
+    (exclusion,) = held.excluded
+    assert exclusion.reason == (
+        "inactive and unused since 2025-03-01: deleted once it has been inactive for 30 days"
+    )

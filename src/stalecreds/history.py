@@ -206,6 +206,29 @@ class History:
             raise HistoryError(f"{self.path}: cannot read the history: {error}") from None
         return [CredentialHistory(*row) for row in rows]
 
+    def inactive_since(self) -> dict[str, datetime]:
+        """When each access key still ``Inactive`` was first seen so, by access key ID.
+
+        For a key whose latest observation is not ``Active``: the ``as_of`` of the first scan of
+        that unbroken run (aware UTC).
+        """
+        query = """
+            SELECT o.access_key_id, s.as_of, o.status FROM observations o
+            JOIN scans s ON s.id = o.scan_id
+            WHERE o.access_key_id IS NOT NULL ORDER BY o.access_key_id, s.as_of
+        """
+        try:
+            rows = self._db.execute(query).fetchall()
+        except sqlite3.Error as error:
+            raise HistoryError(f"{self.path}: cannot read the history: {error}") from None
+        since: dict[str, datetime] = {}
+        for key_id, as_of, status in rows:
+            if status == "Active":
+                since.pop(key_id, None)
+            elif key_id not in since:
+                since[key_id] = datetime.fromisoformat(as_of)
+        return since
+
     def trend(self) -> list[TrendPoint]:
         """Findings per account per scan, oldest first."""
         query = """

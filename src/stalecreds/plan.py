@@ -136,8 +136,10 @@ def build_plan(
     """Plan a remedy for every finding and clean-up candidate that may be acted on.
 
     ``as_of`` and ``thresholds`` are the scan's; the window starts they give become each step's
-    ``unused_before``. ``deactivated_at`` maps access key IDs to when an earlier apply
-    deactivated them (from journals). Raises ``ValueError`` for an unknown policy action.
+    ``unused_before``. ``deactivated_at`` maps access key IDs to when they are known to have
+    stopped working (journals of earlier applies, or the history's first Inactive sighting); the
+    quarantine counts from the latest of that and the key's last use. Raises ``ValueError`` for
+    an unknown policy action.
     """
     if policy.key_action not in ("deactivate", "delete"):
         raise ValueError(f"unknown key action {policy.key_action!r}")
@@ -180,7 +182,10 @@ def build_plan(
                 else Action.DELETE_ACCESS_KEY
             )
         else:
-            since = deactivated_at.get(key_id) or assessment.last_used or assessment.created
+            # The latest evidence of when the key stopped working: an apply's deactivation, the
+            # first scan that saw it Inactive, or else its last use (or creation).
+            bounds = [deactivated_at.get(key_id), assessment.last_used or assessment.created]
+            since = max((b for b in bounds if b is not None), default=None)
             if since is None or created - since < timedelta(days=policy.quarantine_days):
                 when = "an unknown time" if since is None else since.date().isoformat()
                 reason = (

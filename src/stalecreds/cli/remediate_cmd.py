@@ -64,6 +64,16 @@ from stalecreds.plan_file import plan_from_json, plan_to_json
     "password nobody sees, with a reset required.",
 )
 @click.option(
+    "--history",
+    "history_path",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PATH]",
+    help="Also take when keys were first seen Inactive from the scan history (see 'scan "
+    "--history') for the quarantine of deletions.",
+)
+@click.option(
     "--quarantine-days",
     type=click.IntRange(min=0),
     default=DEFAULT_QUARANTINE_DAYS,
@@ -76,6 +86,7 @@ def plan(
     key_action: str,
     password_action: str,
     quarantine_days: int,
+    history_path: str | None,
     **options: Any,
 ) -> None:
     """Plan remedies for the findings of a scan, for review before 'stalecreds apply'.
@@ -98,7 +109,7 @@ def plan(
             thresholds=result.thresholds,
             policy=PlanPolicy(key_action, password_action, quarantine_days),
             caller=caller,
-            deactivated_at=deactivations(),
+            deactivated_at=_stopped_working(history_path),
         )
     show_warnings(result)
     failures = report_failures(result)
@@ -304,6 +315,24 @@ def _apply_by_account(
         applier = Applier(iam_client(account_session_), account_caller, journal)
         results += applier.apply(the_plan._replace(steps=tuple(steps)), previous, dry_run=dry_run)
     return results
+
+
+def _stopped_working(history_path: str | None) -> dict[str, Any]:
+    """When keys stopped working, by access key ID; the later of the sources per key.
+
+    Sources: the journals' deactivations and, with ``--history``, the first scan that saw each
+    key Inactive.
+    """
+    known: dict[str, Any] = dict(deactivations())
+    if history_path is None:
+        return known
+    from stalecreds.history import History, default_history_path
+
+    path = Path(history_path) if history_path else default_history_path()
+    with History(path) as history:
+        for key_id, when in history.inactive_since().items():
+            known[key_id] = max(known.get(key_id, when), when)
+    return known
 
 
 def _confirm(question: str) -> None:
