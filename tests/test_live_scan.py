@@ -45,8 +45,9 @@ from stalecreds.aws import AwsError, iam_client, make_session
 from stalecreds.cli import main
 from stalecreds.exemptions import ExemptionRule, Exemptions
 from stalecreds.live_options import LiveScanOptions
-from stalecreds.live_scan import LiveScanResult, scan_account
+from stalecreds.live_scan import scan_account
 from stalecreds.model import AccessKey, LastUse, Status
+from stalecreds.scan import ScanResult
 from tests.conftest import SeedKey, moto_iam_backend, seed_user
 from tests.fault_injection import FaultInjector, access_denied
 
@@ -195,9 +196,7 @@ def serve_cached_report(iam: Any) -> None:
     assert iam.generate_credential_report()["State"] == "STARTED"
 
 
-def scan(
-    iam: Any, options: LiveScanOptions | None = None, *, cached: bool = True
-) -> LiveScanResult:
+def scan(iam: Any, options: LiveScanOptions | None = None, *, cached: bool = True) -> ScanResult:
     waits: list[float] = []
     result = scan_account(iam, RULES, options or LiveScanOptions(), sleep=waits.append)
     # A cached report is downloaded at once; for a new one moto says STARTED: one 0.25 s wait.

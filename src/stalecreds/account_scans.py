@@ -8,11 +8,10 @@ report file in a folder is one account (its ID comes from the report's ARNs).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from stalecreds.accounts import Account
-from stalecreds.assessment import Assessment
 from stalecreds.errors import InputError
 from stalecreds.exemptions import Exemptions
 from stalecreds.live_options import LiveScanOptions
@@ -80,20 +79,6 @@ def profile_scanner(
     return scan_one
 
 
-class _FileScan:
-    """A report file's scan, read whole (a folder of reports is scanned account by account)."""
-
-    def __init__(self, scan: ReportScan) -> None:
-        self._assessments = tuple(scan)
-        self.source = scan.source
-        self.summary = scan.summary
-        self.warnings = scan.warnings
-        self.errors: tuple[str, ...] = ()
-
-    def __iter__(self) -> Iterator[Assessment]:
-        return iter(self._assessments)
-
-
 def report_files(folder: Path) -> list[Account]:
     """The report files of ``folder`` (sorted), as accounts named by their path.
 
@@ -120,6 +105,6 @@ def report_file_scanner(
         except OSError as error:
             raise InputError(str(path), error.strerror or str(error)) from None
         lines, source = read_report(io.BytesIO(data), str(path))
-        return _FileScan(ReportScan(lines, source, rules, exemptions))
+        return ReportScan(lines, source, rules, exemptions).collect()
 
     return scan_one

@@ -16,7 +16,7 @@ records seconds ago, and re-reading them one call per credential would only repe
 ``recheck="always"`` they are re-read anyway.
 
 Then every credential is judged again. A call that fails after retries makes that credential's
-verdict ``unknown`` (never ``unused``) and is counted in :attr:`LiveScanResult.errors`. Users
+verdict ``unknown`` (never ``unused``) and is counted in :attr:`ScanResult.errors`. Users
 with candidate findings get their tags read (``ListUserTags``) for the exemption tag. The root
 user is never passed to a user API: its row is judged from the report alone.
 
@@ -30,9 +30,8 @@ from __future__ import annotations
 import io
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -45,39 +44,14 @@ from stalecreds.live_options import LiveScanOptions
 from stalecreds.model import AccessKey, Password, UserCredentials
 from stalecreds.report_fetch import fetch_credential_report
 from stalecreds.report_input import ReportSource, read_report
-from stalecreds.scan import Summary, old_report_warning
-from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
+from stalecreds.scan import ScanResult, Summary, old_report_warning
+from stalecreds.verdicts import Verdict, VerdictRules
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
 
 _DEFAULT_OPTIONS = LiveScanOptions()
-
-
-@dataclass(frozen=True)
-class LiveScanResult:
-    """A finished live scan; iterate it for the assessments (report order, or ListUsers order).
-
-    ``errors`` lists the IAM calls that failed after retries (their credentials are
-    ``unknown``); a non-empty list means the result is partial.
-    """
-
-    source: ReportSource
-    as_of: datetime
-    thresholds: Thresholds
-    assessments: tuple[Assessment, ...]
-    summary: Summary
-    warnings: WarningLog
-    errors: tuple[str, ...]
-
-    def __iter__(self) -> Iterator[Assessment]:
-        return iter(self.assessments)
-
-    @property
-    def findings(self) -> tuple[Assessment, ...]:
-        """The assessments that are findings."""
-        return tuple(a for a in self.assessments if a.finding_rules)
 
 
 class _Refresh(NamedTuple):
@@ -94,13 +68,13 @@ def scan_account(
     on_wait: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     account_name: str | None = None,
-) -> LiveScanResult:
+) -> ScanResult:
     """Scan the account that ``iam`` is signed for, judged at ``rules.as_of``.
 
     ``account_name`` (from AWS Organizations) is set on every user. Raises
     :class:`~stalecreds.aws.AwsError` when the account cannot be read at all (the
     report cannot be generated or downloaded, or ``ListUsers`` fails); failures of single
-    lookups are results, in :attr:`LiveScanResult.errors`.
+    lookups are results, in :attr:`ScanResult.errors`.
     """
     reads = IamReads(iam)
     warnings = WarningLog()
@@ -136,7 +110,7 @@ def scan_account(
             assessments.append(assessment)
     for error in errors:
         warnings.add(None, error)
-    return LiveScanResult(
+    return ScanResult(
         source, rules.as_of, rules.thresholds, tuple(assessments), summary, warnings, errors
     )
 

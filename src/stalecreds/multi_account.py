@@ -27,7 +27,10 @@ DEFAULT_MAX_WORKERS = 8
 
 
 class AccountScan(Protocol):
-    """What one account's scan gives: its assessments, counts, warnings and failed lookups."""
+    """What one account's scan gives: its assessments, counts, warnings and failed lookups.
+
+    It is complete and can be iterated more than once (a :class:`~stalecreds.scan.ScanResult`).
+    """
 
     @property
     def source(self) -> ReportSource:
@@ -179,7 +182,7 @@ def merge(
     as_of: datetime,
     thresholds: Thresholds,
 ) -> MultiAccountResult:
-    """Merge account outcomes: assessments are materialised, counts summed, warnings prefixed."""
+    """Merge account outcomes: counts summed, warnings prefixed, failed lookups collected."""
     summary = Summary()
     warnings = WarningLog()
     errors: list[str] = []
@@ -190,30 +193,16 @@ def merge(
             merged.append(outcome)
             continue
         result = outcome.result
-        assessments = tuple(result)  # a lazy report scan is read here, once
         add_summary(summary, result.summary)
         for warning in result.warnings.items:
             warnings.add(warning.line, f"account {label}: {warning.message}")
         warnings.dropped += result.warnings.dropped
         errors += [f"account {label}: {error}" for error in result.errors]
         account = outcome.account
-        if not account.account_id and assessments:  # a report file: its ARNs name the account
-            account = account._replace(account_id=assessments[0].owner.account_id)
-        merged.append(outcome._replace(account=account, result=_Materialised(result, assessments)))
+        first = next(iter(result), None)
+        if not account.account_id and first is not None:  # a report file: its ARNs name it
+            account = account._replace(account_id=first.owner.account_id)
+        merged.append(outcome._replace(account=account))
     return MultiAccountResult(
         source, as_of, thresholds, tuple(merged), summary, warnings, tuple(errors)
     )
-
-
-class _Materialised:
-    """An account result whose assessments were read once and are kept."""
-
-    def __init__(self, result: AccountScan, assessments: tuple[Assessment, ...]) -> None:
-        self.source = result.source
-        self.summary = result.summary
-        self.warnings = result.warnings
-        self.errors = result.errors
-        self._assessments = assessments
-
-    def __iter__(self) -> Iterator[Assessment]:
-        return iter(self._assessments)

@@ -165,8 +165,10 @@ def _age_text(age: timedelta) -> str:
 class ScanResult:
     """A finished scan: every assessment in report order, the counts and the warnings.
 
-    Iterating it gives the assessments, so any output format can render it like a
-    :class:`ReportScan`.
+    Iterating it gives the assessments (as often as needed), so any output format can render it
+    like a :class:`ReportScan`. ``errors`` lists the live IAM lookups that failed after retries
+    (their credentials are ``unknown``); a non-empty list means the result is partial. A report
+    file has none.
     """
 
     source: ReportSource
@@ -175,6 +177,7 @@ class ScanResult:
     assessments: tuple[Assessment, ...]
     summary: Summary
     warnings: WarningLog
+    errors: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Assessment]:
         return iter(self.assessments)

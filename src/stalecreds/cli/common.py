@@ -332,16 +332,21 @@ def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
             announced.add(state)
             click.echo(f"stalecreds: waiting for the credential report ({state})", err=True)
 
-    options = LiveScanOptions(
+    options = _live_options(request, exemptions)
+    iam = iam_client(make_session(request.single_profile, request.region))
+    rules = VerdictRules(request.as_of or now(), request.thresholds)
+    yield scan_account(iam, rules, options, on_wait=on_wait)
+
+
+def _live_options(request: ScanRequest, exemptions: Exemptions) -> LiveScanOptions:
+    """The live-scan options of a request."""
+    return LiveScanOptions(
         source=request.source,
         all_key_ids=request.all_key_ids,
         report_timeout=request.report_timeout,
         exemptions=exemptions,
         recheck=request.recheck,
     )
-    iam = iam_client(make_session(request.single_profile, request.region))
-    rules = VerdictRules(request.as_of or now(), request.thresholds)
-    yield scan_account(iam, rules, options, on_wait=on_wait)
 
 
 def _progress(total: int) -> tuple[Callable[[Account, bool], None], Callable[[], None]]:
@@ -397,13 +402,7 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
     from stalecreds.organizations import list_accounts
 
     rules = VerdictRules(request.as_of or now(), request.thresholds)
-    options = LiveScanOptions(
-        source=request.source,
-        all_key_ids=request.all_key_ids,
-        report_timeout=request.report_timeout,
-        exemptions=exemptions,
-        recheck=request.recheck,
-    )
+    options = _live_options(request, exemptions)
     shard = None if request.shard is None else parse_shard(request.shard)
     if len(request.profile) > 1:
         sessions: dict[str, object] = {}
