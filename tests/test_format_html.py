@@ -31,7 +31,14 @@ import pytest
 
 from stalecreds import scan_report
 from stalecreds.formats import OutputFormat
-from stalecreds.formats.html import AGE_BUCKETS, MAX_CHART_ACCOUNTS, render_html
+from stalecreds.formats.html import render_html
+from stalecreds.formats.html_charts import (
+    AGE_BUCKETS,
+    MAX_CHART_ACCOUNTS,
+    MAX_TREND_LINES,
+    trend_chart,
+)
+from stalecreds.trend import TrendPoint
 from tests.conftest import (
     TRICKY_ACCOUNTS,
     TRICKY_USERS,
@@ -221,6 +228,95 @@ def test_empty_scan_renders():
     assert 'data-count="0"' in html
     assert '<p id="empty">' in html
     parse(html)
+
+
+def _stale_keys(account: str, count: int, fresh: int = 1) -> list[str]:
+    """``count`` users of ``account`` with an access key unused since 2021, ``fresh`` in use."""
+    return [
+        report_row(
+            user=f"u{n}",
+            arn=f"arn:aws:iam::{account}:user/u{n}",
+            access_key_1_active="true",
+            access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+            access_key_1_last_used_date=(
+                "2021-01-01T00:00:00+00:00" if n < count else "2026-10-31T00:00:00+00:00"
+            ),
+        )
+        for n in range(count + fresh)
+    ]
+
+
+NOV = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _point_titles(svg: ET.Element) -> list[str]:
+    return [circle.findtext(f"{SVG}title") or "" for circle in svg.iter(f"{SVG}circle")]
+
+
+def test_without_history_there_is_no_trend_chart(sample_html):
+    assert 'id="chart-trend"' not in sample_html
+
+
+def test_trend_chart_adds_this_scan_to_the_history():
+    history = [
+        TrendPoint("111122223333", datetime(2026, 9, 1, tzinfo=UTC), 9),
+        TrendPoint("111122223333", datetime(2026, 10, 1, tzinfo=UTC), 5),
+        TrendPoint("999999999999", datetime(2026, 10, 1, tzinfo=UTC), 40),  # not in this scan
+    ]
+    scan = scan_report(report(*_stale_keys("111122223333", 2)), as_of=NOV)
+    out = io.StringIO()
+    render_html(scan, out, history=history)
+    html = out.getvalue()
+    svg = _svg(html, "chart-trend")
+    assert _point_titles(svg) == [
+        "111122223333: 9 findings, 2026-09-01 00:00 UTC",
+        "111122223333: 5 findings, 2026-10-01 00:00 UTC",
+        "111122223333: 2 findings, 2026-11-01 00:00 UTC",
+    ]
+    assert len(list(svg.iter(f"{SVG}polyline"))) == 1
+    legend = [t.text for t in svg.iter(f"{SVG}text") if t.text and "→" in t.text]
+    assert legend == ["111122223333: 9 → 2"]
+    assert "This scan and 2 earlier scans recorded in the history." in html
+    assert '<span class="was">5 at the previous scan, 2026-10-01</span>' in html
+    parse(html)
+
+
+def test_trend_chart_of_a_first_scan_says_so():
+    scan = scan_report(report(*_stale_keys("111122223333", 3)), as_of=NOV)
+    out = io.StringIO()
+    render_html(scan, out, history=[])
+    html = out.getvalue()
+    assert _point_titles(_svg(html, "chart-trend")) == [
+        "111122223333: 3 findings, 2026-11-01 00:00 UTC"
+    ]
+    assert "Only this scan so far" in html
+    assert 'class="was"' not in html
+
+
+def test_trend_chart_lines_the_accounts_with_most_findings_and_all_of_them():
+    accounts = [f"{100000000000 + n}" for n in range(MAX_TREND_LINES + 2)]
+    rows = [row for n, account in enumerate(accounts) for row in _stale_keys(account, n)]
+    earlier = datetime(2026, 10, 1, tzinfo=UTC)
+    history = [TrendPoint(account, earlier, 10) for account in accounts]
+    out = io.StringIO()
+    render_html(scan_report(report(*rows), as_of=NOV), out, history=history)
+    svg = _svg(out.getvalue(), "chart-trend")
+    lines = [line.get("class") for line in svg.iter(f"{SVG}polyline")]
+    assert lines == [f"line s-{n}" for n in range(MAX_TREND_LINES)] + ["line s-all"]
+    legend = [t.text for t in svg.iter(f"{SVG}text") if t.text and "→" in t.text]
+    # most findings now first: the account with n stale keys has n findings
+    assert legend[0] == f"{accounts[-1]}: 10 → {len(accounts) - 1}"
+    total_now = sum(range(len(accounts)))
+    assert legend[-1] == f"all accounts: {10 * len(accounts)} → {total_now}"
+    assert f"dashed: all {len(accounts)} accounts" in out.getvalue()
+
+
+def test_trend_chart_escapes_account_ids():
+    svg = trend_chart({"<b>&x": [TrendPoint("<b>&x", NOV, 1)]})
+    assert "<b>" not in svg
+    assert ET.fromstring(svg).findtext(f"{SVG}circle/{SVG}title") == "<b>&x: 1 finding, " + (
+        "2026-11-01 00:00 UTC"
+    )
 
 
 def test_table_has_every_credential_findings_first(sample_html):
@@ -469,6 +565,40 @@ def test_charts_render_with_size(browser, sample_page):
             assert fill not in {"none", "rgb(0, 0, 0)"}  # the stylesheet colours every bar
     assert len(charts[0]["bars"]) == 5  # one account, five verdicts
     assert len(charts[1]["bars"]) == 11
+
+
+def test_trend_chart_renders_coloured_lines(browser, tmp_path):
+    accounts = [f"{100000000000 + n}" for n in range(MAX_TREND_LINES + 1)]
+    rows = [row for n, account in enumerate(accounts) for row in _stale_keys(account, n + 1)]
+    history = [
+        TrendPoint(account, datetime(2026, month, 1, tzinfo=UTC), 3 * month)
+        for month in (8, 9, 10)
+        for account in accounts
+    ]
+    out = io.StringIO()
+    render_html(scan_report(report(*rows), as_of=NOV), out, history=history)
+    path = tmp_path / "trend.html"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    browser.open(path)
+    lines = browser.run(
+        """Array.from(document.querySelectorAll('#chart-trend polyline')).map(line => {
+             const box = line.getBBox();
+             const style = getComputedStyle(line);
+             return [line.getAttribute('class'), box.width, style.stroke, style.fill];
+           })"""
+    )
+    assert [line[0] for line in lines] == [f"line s-{n}" for n in range(MAX_TREND_LINES)] + [
+        "line s-all"
+    ]
+    strokes = {stroke for _, _, stroke, _ in lines}
+    assert len(strokes) == MAX_TREND_LINES + 1  # a colour each
+    for _, width, stroke, fill in lines:
+        assert width > 300 and stroke not in {"none", "rgb(0, 0, 0)"} and fill == "none"
+    assert browser.run("document.querySelectorAll('#chart-trend circle').length") == 4 * (
+        MAX_TREND_LINES + 1
+    )
+    assert browser.problems() == []
+    browser.screenshot(tmp_path / "trend.png")
 
 
 def test_fragment_presets_the_filters(browser, sample_page):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -53,9 +54,9 @@ def test_first_seen_unused_and_resolved_follow_the_scans(tmp_path):
     assert alice.latest_verdict == "in_use"
     assert alice.last_seen == MAR.isoformat()
     assert [(p.account_id, p.as_of, p.findings) for p in trend] == [
-        ("111122223333", JAN.isoformat(), 1),
-        ("111122223333", FEB.isoformat(), 1),
-        ("111122223333", MAR.isoformat(), 0),
+        ("111122223333", JAN, 1),
+        ("111122223333", FEB, 1),
+        ("111122223333", MAR, 0),
     ]
 
 
@@ -235,3 +236,57 @@ def test_quarantine_counts_from_when_the_key_was_first_seen_inactive(tmp_path):
     assert exclusion.reason == (
         "inactive and unused since 2025-03-01: deleted once it has been inactive for 30 days"
     )
+
+
+def _stale_account(tmp_path, stale: int, name: str):
+    rows = [
+        report_row(
+            user=f"u{n}",
+            arn=f"arn:aws:iam::111122223333:user/u{n}",
+            access_key_1_active="true",
+            access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+            access_key_1_last_used_date="2021-01-01T00:00:00+00:00",
+        )
+        for n in range(stale)
+    ]
+    path = tmp_path / name
+    path.write_text(report(*rows, _alice("2025-02-28T00:00:00+00:00")))
+    return path
+
+
+def test_html_report_charts_findings_over_the_recorded_scans(tmp_path):
+    history = tmp_path / "h.sqlite"
+    runner = CliRunner()
+    for stale, as_of in ((5, JAN), (3, FEB)):
+        path = _stale_account(tmp_path, stale, f"{stale}.csv")
+        args = ["scan", "--report", str(path), "--as-of", as_of.isoformat()]
+        assert runner.invoke(main, [*args, "--history", str(history), "--exit-zero"]).exit_code == 0
+    latest = _stale_account(tmp_path, 1, "1.csv")
+    page = tmp_path / "report.html"
+    args = ["scan", "--report", str(latest), "--as-of", MAR.isoformat(), "--format", "html"]
+    result = runner.invoke(main, [*args, "--history", str(history), "-o", str(page), "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    titles = re.findall(r"<circle [^>]*><title>([^<]*)</title>", html)
+    assert titles == [
+        "111122223333: 5 findings, 2025-01-01 00:00 UTC",
+        "111122223333: 3 findings, 2025-02-01 00:00 UTC",
+        "111122223333: 1 finding, 2025-03-01 00:00 UTC",
+    ]
+    # and the scan was recorded after the page was written
+    with History(history) as recorded:
+        assert [point.findings for point in recorded.trend()] == [5, 3, 1]
+
+
+def test_an_unreadable_history_gives_a_report_without_trend(tmp_path):
+    history = tmp_path / "h.sqlite"
+    history.write_bytes(b"not a database" * 100)
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        main, ["scan", "--sample", "--history", str(history), "--format", "html", "-o", str(page)]
+    )
+    assert result.exit_code == 1  # the sample's findings
+    assert "warning: the report has no trend" in result.stderr
+    assert "warning: history not recorded" in result.stderr
+    assert 'id="chart-trend"' not in page.read_text()
+    assert 'id="chart-age"' in page.read_text()

@@ -24,6 +24,7 @@ from platformdirs import user_data_path
 from stalecreds.assessment import Assessment
 from stalecreds.errors import StalecredsError
 from stalecreds.model import AccessKey, SigningCertificate
+from stalecreds.trend import TrendPoint
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another scan's write to finish."""
@@ -96,14 +97,6 @@ class CredentialHistory(NamedTuple):
     last_seen: str
     latest_verdict: str
     resolved: str | None
-
-
-class TrendPoint(NamedTuple):
-    """Findings of one account in one scan."""
-
-    account_id: str
-    as_of: str
-    findings: int
 
 
 class History:
@@ -230,15 +223,19 @@ class History:
         return since
 
     def trend(self) -> list[TrendPoint]:
-        """Findings per account per scan, oldest first."""
+        """Findings per account per scan, oldest first (scans of one time in recorded order)."""
         query = """
             SELECT o.account_id, s.as_of, SUM(o.finding) FROM observations o
-            JOIN scans s ON s.id = o.scan_id GROUP BY o.account_id, s.id ORDER BY s.as_of
+            JOIN scans s ON s.id = o.scan_id GROUP BY o.account_id, s.id ORDER BY s.as_of, s.id
         """
         try:
-            return [TrendPoint(*row) for row in self._db.execute(query).fetchall()]
+            rows = self._db.execute(query).fetchall()
         except sqlite3.Error as error:
             raise HistoryError(f"{self.path}: cannot read the history: {error}") from None
+        return [
+            TrendPoint(account, datetime.fromisoformat(as_of), findings)
+            for account, as_of, findings in rows
+        ]
 
 
 def _row(scan_id: int, assessment: Assessment) -> tuple[object, ...]:

@@ -30,6 +30,7 @@ from stalecreds.multi_account import merge, scan_accounts
 from stalecreds.output import write_file_atomically, write_stdout_when_complete
 from stalecreds.report_input import STDIN_NAME, ReportSource, read_report
 from stalecreds.scan import ReportScan
+from stalecreds.trend import TrendPoint
 from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 
 EXIT_OK = 0
@@ -480,6 +481,13 @@ def emit_scan(result: ScanOutput, chosen: OutputFormat, output: Path | None) -> 
     """Render a scan result in the chosen format."""
     renderer = chosen.renderer()
     emit(lambda out: renderer(result, out), output, streams=chosen.streams)  # type: ignore[arg-type]
+
+
+def emit_html(result: ScanOutput, output: Path | None, history: list[TrendPoint] | None) -> None:
+    """Render a scan as the HTML report, with findings over time when ``history`` is given."""
+    from stalecreds.formats.html import render_html
+
+    emit(lambda out: render_html(result, out, history=history), output, streams=False)  # type: ignore[arg-type]
 
 
 def show_warnings(result: ScanOutput) -> None:

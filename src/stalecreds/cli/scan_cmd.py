@@ -16,6 +16,7 @@ from stalecreds.cli.common import (
     EXIT_OK,
     EXIT_PARTIAL,
     emit,
+    emit_html,
     emit_scan,
     handle_errors,
     now,
@@ -30,6 +31,7 @@ from stalecreds.errors import StalecredsError
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.live_options import LiveScanOptions
 from stalecreds.scan import ReportScan
+from stalecreds.trend import TrendPoint, by_account, sparkline
 from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 
 EXIT_CODES_HELP = """\b
@@ -96,20 +98,44 @@ def scan(
     unused, never used, or uncertain (IAM's 2018 gap in recording password use).
     """
     request = scan_request(options)
+    chosen = OutputFormat(output_format)
     with handle_errors(), run_scan(request) as result:
         if history_path is not None and isinstance(result, ReportScan):
             result = result.collect()  # read once, for the output and the history
-        emit_scan(result, OutputFormat(output_format), output)
+        if history_path is not None and chosen is OutputFormat.HTML:
+            emit_html(result, output, _past_trend(_history_file(history_path)))
+        else:
+            emit_scan(result, chosen, output)
     if history_path is not None:
-        _record_history(result, history_path)
+        _record_history(result, _history_file(history_path))
     _finish(result, output, exit_zero)
 
 
-def _record_history(result: ScanOutput, history_path: str) -> None:
-    """Record the scan after its output is written; a history problem is only a warning."""
-    from stalecreds.history import History, HistoryError, default_history_path
+def _history_file(history_path: str) -> Path:
+    """The ``--history`` path, or the default one for a bare ``--history``."""
+    from stalecreds.history import default_history_path
 
-    path = Path(history_path) if history_path else default_history_path()
+    return Path(history_path) if history_path else default_history_path()
+
+
+def _past_trend(path: Path) -> list[TrendPoint] | None:
+    """Findings per account of the scans recorded so far; None (and a warning) if unreadable."""
+    from stalecreds.history import History, HistoryError
+
+    if not path.exists():
+        return []
+    try:
+        with History(path) as history:
+            return history.trend()
+    except HistoryError as error:
+        click.echo(f"stalecreds: warning: the report has no trend: {error}", err=True)
+        return None
+
+
+def _record_history(result: ScanOutput, path: Path) -> None:
+    """Record the scan after its output is written; a history problem is only a warning."""
+    from stalecreds.history import History, HistoryError
+
     try:
         with History(path) as history:
             history.record(result, as_of=result.as_of, recorded_at=now(), source=result.source.name)
@@ -117,9 +143,6 @@ def _record_history(result: ScanOutput, history_path: str) -> None:
         click.echo(f"stalecreds: warning: history not recorded: {error}", err=True)
         return
     click.echo(f"stalecreds: recorded in the history {path}", err=True)
-
-
-_SPARK = "▁▂▃▄▅▆▇█"
 
 
 @click.command(name="history")
@@ -159,7 +182,7 @@ def history_command(history_path: Path | None, output_format: str) -> None:
             json.dumps(
                 {
                     "credentials": [c._asdict() for c in credentials],
-                    "trend": [t._asdict() for t in trend],
+                    "trend": [{**t._asdict(), "as_of": t.as_of.isoformat()} for t in trend],
                 },
                 indent=2,
             )
@@ -183,16 +206,12 @@ def history_command(history_path: Path | None, output_format: str) -> None:
             (c.resolved or "")[:10],
         )
     console.print(table)
-    by_account: dict[str, list[int]] = {}
-    for point in trend:
-        by_account.setdefault(point.account_id, []).append(point.findings)
     trends = Table(title="Findings per scan", title_justify="left")
     for column in ("Account", "Trend", "First", "Latest"):
         trends.add_column(column)
-    for account, counts in sorted(by_account.items()):
-        top = max(counts) or 1
-        spark = "".join(_SPARK[min(len(_SPARK) - 1, n * (len(_SPARK) - 1) // top)] for n in counts)
-        trends.add_row(account, spark, str(counts[0]), str(counts[-1]))
+    for account, points in by_account(trend).items():
+        counts = [point.findings for point in points]
+        trends.add_row(account, sparkline(counts), str(counts[0]), str(counts[-1]))
     console.print(trends)
 
 

@@ -1,10 +1,10 @@
 """HTML: one self-contained report file (``--format html --output report.html``).
 
-The page holds everything it shows: CSS and a small script (``html_assets/``) inline, charts as
-inline SVG drawn here, no fonts, images or requests. A Content-Security-Policy allows only that
-one stylesheet and that one script (by SHA-256 hash) and nothing from anywhere, so the page can
-make no network request even if a value slipped through escaping. Every value from the report
-is HTML-escaped.
+The page holds everything it shows: CSS and a small script (``html_assets/``) inline, charts
+as inline SVG (``html_charts``), no fonts, images or requests. A Content-Security-Policy allows
+only that one stylesheet and that one script (by SHA-256 hash) and nothing from anywhere, so the
+page can make no network request even if a value slipped through escaping. Every value from
+the report is HTML-escaped.
 
 It shows, in order:
 
@@ -12,6 +12,10 @@ It shows, in order:
 * a chart of credentials by verdict per account (stacked bars, the :data:`MAX_CHART_ACCOUNTS`
   largest accounts; the rest in one bar), and a histogram of days since last use of passwords
   and access keys (stacked by kind; never-used ones in their own bar);
+* with the scan history (``scan --history --format html``): findings over time, a line per
+  account (the :data:`~stalecreds.formats.html_charts.MAX_TREND_LINES` with most findings now,
+  and a dashed line of all of them when there are more), this scan included, and the previous
+  scan's count beside the findings;
 * the report's warnings, collapsed;
 * a table of every credential (findings first) that sorts by any column and filters by
   verdict, account, kind, user (name or ARN, substring) and "findings only". The filters and
@@ -27,64 +31,37 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
-from html import escape
 from importlib import resources
-from typing import NamedTuple, TextIO
+from typing import TextIO
 
 from stalecreds import __version__
 from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.formats.base import ScanOutput
 from stalecreds.formats.findings import credential_label, sort_key
+from stalecreds.formats.html_charts import (
+    CHARTED_KINDS,
+    KIND_NAMES,
+    MAX_TREND_LINES,
+    accounts_chart,
+    age_chart,
+    plural,
+    trend_chart,
+)
+from stalecreds.formats.html_charts import esc as _e
 from stalecreds.model import CredentialKind
+from stalecreds.trend import TrendPoint, previous_total, running_total, with_scan
 from stalecreds.verdicts import Verdict
 
 _ROW_BATCH = 1000
 """Table rows joined per write to the output stream."""
 
-MAX_CHART_ACCOUNTS = 20
-"""Accounts drawn one bar each in the per-account chart; the others share one bar."""
-
-
-class AgeBucket(NamedTuple):
-    """A bar of the days-since-last-use histogram: ``low`` to ``high`` days, both included."""
-
-    label: str
-    low: int
-    high: int
-
-
-AGE_BUCKETS = (
-    AgeBucket("0-7", 0, 7),
-    AgeBucket("8-30", 8, 30),
-    AgeBucket("31-45", 31, 45),
-    AgeBucket("46-90", 46, 90),
-    AgeBucket("91-180", 91, 180),
-    AgeBucket("181-365", 181, 365),
-    AgeBucket("1-2 y", 366, 730),
-    AgeBucket("> 2 y", 731, 10**9),
-)
-"""The histogram's bars by days since last use (45 and 90 days: the CIS and default windows).
-A last use after ``as_of`` counts as 0 days; credentials with no recorded use get a last bar,
-``never``."""
-
-_KIND_NAMES = {
-    CredentialKind.PASSWORD: "password",
-    CredentialKind.ACCESS_KEY: "access key",
-    CredentialKind.SIGNING_CERTIFICATE: "signing certificate",
-}
-_CHARTED_KINDS = (CredentialKind.PASSWORD, CredentialKind.ACCESS_KEY)
 _RULE_LABELS = {
     FindingRule.UNUSED_CREDENTIAL: "unused credential",
     FindingRule.ROOT_ACCESS_KEY: "root access key",
 }
-
-
-def _e(value: object) -> str:
-    """Any value as escaped HTML text or attribute value (quotes included)."""
-    return escape(str(value), quote=True)
 
 
 @cache
@@ -95,172 +72,6 @@ def _asset(name: str) -> str:
 def _csp_hash(text: str) -> str:
     digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
     return f"'sha256-{digest}'"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
-# --- charts -------------------------------------------------------------------------------------
-
-
-def _nice_ceiling(value: int) -> int:
-    """The smallest 1, 2 or 5 times a power of ten that is at least ``value`` (and at least 1)."""
-    if value <= 1:
-        return 1
-    power = 1
-    while power * 10 <= value:
-        power *= 10
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return step * power
-    return 10 * power  # pragma: no cover - the loop always returns
-
-
-def _legend(items: list[tuple[str, str]], x: float, y: float) -> list[str]:
-    """Swatches and labels in a row from ``(x, y)``: ``items`` are ``(css class, label)``."""
-    parts = []
-    for css, label in items:
-        parts.append(f'<rect class="{css}" x="{x:.0f}" y="{y - 10:.0f}" width="12" height="12"/>')
-        parts.append(f'<text x="{x + 16:.0f}" y="{y:.0f}">{_e(label)}</text>')
-        x += 28 + 7.2 * len(label)
-    return parts
-
-
-def accounts_chart(assessments: list[Assessment]) -> str:
-    """An SVG of credentials by verdict per account: one stacked horizontal bar per account.
-
-    The :data:`MAX_CHART_ACCOUNTS` accounts with most credentials (then by ID) get a bar each;
-    the rest share an ``N other accounts`` bar. Each segment has a ``<title>`` with its count.
-    """
-    by_account: dict[str, Counter[Verdict]] = {}
-    for assessment in assessments:
-        by_account.setdefault(assessment.owner.account_id, Counter())[assessment.verdict] += 1
-    ranked = sorted(by_account.items(), key=lambda item: (-item[1].total(), item[0]))
-    bars: list[tuple[str, Counter[Verdict]]] = list(ranked[:MAX_CHART_ACCOUNTS])
-    rest = ranked[MAX_CHART_ACCOUNTS:]
-    if rest:
-        merged: Counter[Verdict] = Counter()
-        for _, counts in rest:
-            merged.update(counts)
-        bars.append((f"{len(rest):,} other accounts", merged))
-    present = [v for v in Verdict if any(counts[v] for _, counts in bars)]
-    width, label_width, right_pad, row, bar = 720, 150, 60, 28, 18
-    top = 34
-    height = top + max(len(bars), 1) * row + 10
-    plot = width - label_width - right_pad
-    most = max((counts.total() for _, counts in bars), default=0)
-    parts = [
-        f'<svg class="chart" id="chart-accounts" xmlns="http://www.w3.org/2000/svg" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="chart-accounts-title">',
-        '<title id="chart-accounts-title">Credentials by verdict, per account</title>',
-    ]
-    parts += _legend([(f"v-{v.value}", v.value.replace("_", " ")) for v in present], 0, 16)
-    if not bars:
-        parts.append(f'<text x="0" y="{top + 16}">No credentials.</text>')
-    for index, (account, counts) in enumerate(bars):
-        y = top + index * row
-        total = counts.total()
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end">{_e(account)}</text>'
-        )
-        x = float(label_width)
-        for verdict in present:
-            count = counts[verdict]
-            if not count:
-                continue
-            span = max(plot * count / most, 1.0)
-            parts.append(
-                f'<rect class="bar v-{verdict.value}" x="{x:.1f}" y="{y}" width="{span:.1f}" '
-                f'height="{bar}"><title>{_e(account)}: {count:,} '
-                f"{_e(verdict.value.replace('_', ' '))}</title></rect>"
-            )
-            x += span
-        parts.append(f'<text x="{x + 6:.1f}" y="{y + 13}">{total:,}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _age_bucket(assessment: Assessment, as_of: datetime) -> int:
-    """The index into :data:`AGE_BUCKETS`, or ``len(AGE_BUCKETS)`` for no recorded use."""
-    last_used = assessment.last_used
-    if last_used is None:
-        return len(AGE_BUCKETS)
-    days = max((as_of - last_used).days, 0)
-    for index, bucket in enumerate(AGE_BUCKETS):
-        if days <= bucket.high:
-            return index
-    return len(AGE_BUCKETS) - 1  # pragma: no cover - the last bucket has no real end
-
-
-def age_chart(assessments: list[Assessment], as_of: datetime) -> str:
-    """An SVG histogram of days since last use, passwords and access keys stacked by kind.
-
-    Bars follow :data:`AGE_BUCKETS`, then ``never`` for credentials with no recorded use.
-    Signing certificates are left out: IAM does not record their use.
-    """
-    labels = [bucket.label for bucket in AGE_BUCKETS] + ["never"]
-    counts = [Counter[CredentialKind]() for _ in labels]
-    for assessment in assessments:
-        if assessment.kind in _CHARTED_KINDS:
-            counts[_age_bucket(assessment, as_of)][assessment.kind] += 1
-    width, height, left, right, top, bottom = 720, 280, 44, 12, 34, 236
-    slot = (width - left - right) / len(labels)
-    largest = max(c.total() for c in counts)
-    step = _nice_ceiling(-(-largest // 4))  # four steps or fewer, each a whole number
-    most = max(step * -(-largest // step), 1)
-    scale = (bottom - top) / most
-    parts = [
-        f'<svg class="chart" id="chart-age" xmlns="http://www.w3.org/2000/svg" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="chart-age-title">',
-        '<title id="chart-age-title">Credentials by days since last use</title>',
-    ]
-    parts += _legend([(f"k-{k.value}", f"{_KIND_NAMES[k]}s") for k in _CHARTED_KINDS], left, 16)
-    for value in range(0, most + 1, step):
-        y = bottom - value * scale
-        label = f"{value:,}"
-        parts.append(
-            f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}"/>'
-        )
-        parts.append(
-            f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
-        )
-    for index, label in enumerate(labels):
-        x = left + index * slot + slot * 0.15
-        bar_width = slot * 0.7
-        y = float(bottom)
-        for kind in _CHARTED_KINDS:
-            count = counts[index][kind]
-            if not count:
-                continue
-            span = count * scale
-            y -= span
-            parts.append(
-                f'<rect class="bar k-{kind.value}" x="{x:.1f}" y="{y:.1f}" '
-                f'width="{bar_width:.1f}" height="{span:.1f}"><title>{_e(label)} days: '
-                f"{_plural(count, _KIND_NAMES[kind])}</title></rect>"
-            )
-        total = counts[index].total()
-        centre = x + bar_width / 2
-        if total:
-            parts.append(
-                f'<text x="{centre:.1f}" y="{y - 4:.1f}" text-anchor="middle">{total:,}</text>'
-            )
-        parts.append(
-            f'<text class="axis" x="{centre:.1f}" y="{bottom + 16}" '
-            f'text-anchor="middle">{_e(label)}</text>'
-        )
-    parts.append(
-        f'<line class="base" x1="{left}" y1="{bottom}" x2="{width - right}" y2="{bottom}"/>'
-    )
-    parts.append(
-        f'<text class="axis" x="{(left + width - right) / 2:.0f}" y="{height - 8}" '
-        'text-anchor="middle">days since last use (UTC, whole days before the as-of time)</text>'
-    )
-    parts.append("</svg>")
-    return "\n".join(parts)
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -359,7 +170,7 @@ def _table_head(assessments: list[Assessment]) -> str:
         _options(
             "kind",
             "Kind",
-            ((k.value, f"{_KIND_NAMES[k]} ({kinds[k]:,})") for k in CredentialKind if kinds[k]),
+            ((k.value, f"{KIND_NAMES[k]} ({kinds[k]:,})") for k in CredentialKind if kinds[k]),
         ),
         '<label>User<input type="search" name="user" placeholder="name or ARN" '
         'autocomplete="off" spellcheck="false"></label>',
@@ -414,10 +225,16 @@ def _table_tail(total: int) -> str:
 # --- the page -----------------------------------------------------------------------------------
 
 
-def _headline(scan: ScanOutput) -> str:
+def _headline(scan: ScanOutput, before: tuple[datetime, int] | None) -> str:
+    """The numbers; ``before`` is the findings of these accounts at the previous scan."""
     summary = scan.summary
+    findings = "findings"
+    if before is not None:
+        findings += (
+            f'<span class="was">{before[1]:,} at the previous scan, {before[0]:%Y-%m-%d}</span>'
+        )
     stats = [
-        ("findings", summary.findings, "findings"),
+        ("findings", summary.findings, findings),
         ("cleanup", summary.cleanup_candidates, "clean-up candidates"),
         ("credentials", summary.credentials, "credentials"),
         ("users", summary.users, "users"),
@@ -453,10 +270,47 @@ def _warnings(scan: ScanOutput) -> str:
     )
 
 
-def render_html(scan: ScanOutput, out: TextIO) -> None:
-    """Write ``scan`` to ``out`` as one self-contained HTML page (this module's docstring)."""
+def _trend_figure(series: dict[str, list[TrendPoint]], as_of: datetime) -> str:
+    """The "Findings over time" figure of :func:`stalecreds.trend.with_scan`'s ``series``.
+
+    The :data:`MAX_TREND_LINES` accounts with most findings at ``as_of`` get a line each, and
+    with more accounts a dashed line gives all of them.
+    """
+    ranked = sorted(series, key=lambda account: (-series[account][-1].findings, account))
+    drawn = {account: series[account] for account in ranked[:MAX_TREND_LINES]}
+    total = running_total(series) if len(series) > MAX_TREND_LINES else None
+    earlier = len({p.as_of for points in series.values() for p in points if p.as_of != as_of})
+    if not earlier:
+        note = (
+            "Only this scan so far: later scans recorded with <code>--history</code> "
+            "draw the trend."
+        )
+    else:
+        note = f"This scan and {plural(earlier, 'earlier scan')} recorded in the history."
+        if total is not None:
+            note += (
+                f" A line each for the {MAX_TREND_LINES} accounts with most findings now; "
+                f"dashed: all {len(series):,} accounts."
+            )
+    return (
+        "<figure>\n<figcaption>Findings over time</figcaption>\n"
+        f"{trend_chart(drawn, total)}\n"
+        f'<p class="note">{note}</p>\n</figure>'
+    )
+
+
+def render_html(
+    scan: ScanOutput, out: TextIO, *, history: Sequence[TrendPoint] | None = None
+) -> None:
+    """Write ``scan`` to ``out`` as one self-contained HTML page (this module's docstring).
+
+    With ``history`` (earlier scans' findings per account, from the history database), the page
+    also charts findings over time, this scan included.
+    """
     assessments = list(scan)
     as_of = scan.as_of
+    series = None if history is None else with_scan(history, assessments, as_of)
+    before = None if series is None else previous_total(series, as_of)
     source = scan.source
     thresholds = scan.thresholds
     css = _asset("report.css")
@@ -473,7 +327,7 @@ def render_html(scan: ScanOutput, out: TextIO) -> None:
         f"unused after {thresholds.password_days} days (passwords), "
         f"{thresholds.access_key_days} days (access keys)"
     )
-    charted = sum(1 for a in assessments if a.kind in _CHARTED_KINDS)
+    charted = sum(1 for a in assessments if a.kind in CHARTED_KINDS)
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -491,7 +345,7 @@ def render_html(scan: ScanOutput, out: TextIO) -> None:
 <p class="facts">{" · ".join(facts)}</p>
 </header>
 <main>
-{_headline(scan)}
+{_headline(scan, before)}
 {_warnings(scan)}
 <h2>Charts</h2>
 <section class="charts">
@@ -505,6 +359,7 @@ def render_html(scan: ScanOutput, out: TextIO) -> None:
 <p class="note">Passwords and access keys: {charted:,}. Signing certificates are left out
 (IAM does not record their use).</p>
 </figure>
+{"" if series is None else _trend_figure(series, as_of)}
 </section>
 <h2>Credentials</h2>
 {_table_head(assessments)}
