@@ -90,6 +90,12 @@ def test_accounts_file_with_windows_line_ends(tmp_path):
     assert read_accounts_file(path) == [A, B]
 
 
+def test_accounts_file_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes(f"\ufeff{A}\r\n{B}\r\n".encode())
+    assert read_accounts_file(path) == [A, B]
+
+
 def test_an_empty_accounts_file_lists_nothing(tmp_path):
     assert read_accounts_file(write(tmp_path, "# nothing yet\n\n")) == []
 

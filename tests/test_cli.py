@@ -75,6 +75,7 @@ def test_exit_1_with_findings(tmp_path):
     ("args", "message"),
     [
         (["--report", "x.csv", "--sample"], "give either --report or --sample, not both"),
+        (["--report", "a.csv", "--report", "b.csv"], "give --report once; to scan several"),
         (["--sample", "--max-age", "0"], "Invalid value for '--max-age'"),
         (["--sample", "--password-max-age", "0"], "Invalid value for '--password-max-age'"),
         (["--sample", "--key-max-age", "-5"], "Invalid value for '--key-max-age'"),

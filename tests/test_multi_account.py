@@ -552,6 +552,11 @@ def test_cli_an_account_with_a_failed_lookup_is_partial_and_exits_3(organisation
         (["--org", "--shard", "3/2"], "--shard 3/2: K must be between 1 and N"),
         (["--org", "--shard", "half"], "--shard must be K/N, like 2/8; got 'half'"),
         (["--org", "--max-workers", "0"], "Invalid value for '--max-workers'"),
+        (["--org", "--accounts", "111122223333"], "give either --org or --accounts"),
+        (
+            ["--profile", "a", "--profile", "b", "--accounts", "111122223333"],
+            "several --profile name the accounts themselves",
+        ),
     ],
 )
 def test_cli_account_option_errors_exit_2(moto_endpoint, args, message):

@@ -50,13 +50,13 @@ def _first_invalid(value: str) -> str | None:
 
 
 def read_accounts_file(path: Path) -> list[str]:
-    """Account IDs from a file: one per line (commas allowed), ``#`` starts a comment.
+    """Account IDs from a UTF-8 file (BOM allowed): one per line, commas allowed, ``#`` comments.
 
     Raises :class:`InputError` naming the file and line.
     """
     name = str(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM from Windows editors
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(name, f"cannot read the accounts file: {error}") from None
     ids: list[str] = []

@@ -130,6 +130,7 @@ _SCAN_OPTIONS = [
     click.option(
         "--report",
         "report_path",
+        multiple=True,  # to refuse a second one rather than silently keep the last
         metavar="FILE",
         help="Scan this credential report instead of a live account: a CSV, the JSON of "
         "'aws iam get-credential-report', or - for standard input.",
@@ -279,6 +280,13 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
     thresholds = Thresholds(
         options["password_max_age"] or max_age, options["key_max_age"] or max_age
     )
+    reports = options["report_path"]
+    if len(reports) > 1:
+        raise click.UsageError(
+            "give --report once; to scan several reports, put them in a folder and give "
+            "--report FOLDER"
+        )
+    options = {**options, "report_path": reports[0] if reports else None}
     fields = {name: options[name] for name in ScanRequest._fields if name != "thresholds"}
     request = ScanRequest(thresholds=thresholds, **fields)
     if request.sample and request.report_path is not None:
@@ -287,6 +295,17 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
         raise click.UsageError("--org, --ou, --accounts and several --profile need a live scan")
     if request.ou and not request.org:
         raise click.UsageError("--ou needs --org")
+    listed = bool(request.accounts or request.accounts_file)
+    if request.org and listed:
+        raise click.UsageError(
+            "give either --org or --accounts/--accounts-file, not both "
+            "(narrow --org with --ou or --exclude-account)"
+        )
+    if len(request.profile) > 1 and (request.org or listed):
+        raise click.UsageError(
+            "several --profile name the accounts themselves: drop --org, --accounts and "
+            "--accounts-file"
+        )
     if request.shard is not None:
         try:
             parse_shard(request.shard)
