@@ -484,3 +484,32 @@ def test_config_exemption_is_in_the_json_and_not_a_finding(tmp_path):
     assert record["finding"] is False
     assert record["exempt"] is True
     assert record["exemption_reason"] == "Emergency access (config: user = 'break-*')"
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "html"])
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path, output_format):
+    """``stalecreds scan … | head``: no error message, and the scan's own exit code (findings)."""
+    rows = [
+        report_row(
+            user=f"user-{n:05d}",
+            arn=f"arn:aws:iam::123456789012:user/user-{n:05d}",
+            access_key_1_active="true",
+            access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+            access_key_1_last_used_date="2021-01-01T00:00:00+00:00",
+        )
+        for n in range(3000)  # well over a pipe's buffer in every format
+    ]
+    path = tmp_path / "big.csv"
+    path.write_text(report(*rows))
+    command = [sys.executable, "-m", "stalecreds", "scan", "--report", str(path)]
+    with subprocess.Popen(
+        [*command, "--format", output_format, "--as-of", "2026-11-01T00:00:00Z"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(100)
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1  # the findings' exit code
+    assert "Broken pipe" not in errors and "Traceback" not in errors

@@ -6,6 +6,7 @@ Nothing here imports boto3 at module level: a scan of a report file must start f
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -492,6 +493,13 @@ def emit(render: Callable[[IO[str]], object], output: Path | None, *, streams: b
             write_stdout_when_complete(sys.stdout, render)
         else:
             render(sys.stdout)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        if output is not None:
+            fail(f"{output}: Broken pipe")
+        # The reader of standard output stopped reading (``| head``): not an error of the scan,
+        # which still ends with its own exit code. Later writes go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as error:
         fail(f"{error.filename or output or 'output'}: {error.strerror or error}")
 
