@@ -553,6 +553,8 @@ def test_cli_an_account_with_a_failed_lookup_is_partial_and_exits_3(organisation
         (["--org", "--shard", "half"], "--shard must be K/N, like 2/8; got 'half'"),
         (["--org", "--max-workers", "0"], "Invalid value for '--max-workers'"),
         (["--org", "--accounts", "111122223333"], "give either --org or --accounts"),
+        (["--shard", "1/2"], "--shard splits the accounts of --org"),
+        (["--report", ".", "--shard", "1/2"], "--shard splits the accounts of --org"),
         (
             ["--profile", "a", "--profile", "b", "--accounts", "111122223333"],
             "several --profile name the accounts themselves",

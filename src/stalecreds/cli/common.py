@@ -307,6 +307,11 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
             "several --profile name the accounts themselves: drop --org, --accounts and "
             "--accounts-file"
         )
+    if request.shard is not None and not request.many_accounts:
+        raise click.UsageError(
+            "--shard splits the accounts of --org, --accounts, --accounts-file or several "
+            "--profile"
+        )
     if request.shard is not None:
         try:
             parse_shard(request.shard)
