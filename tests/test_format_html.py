@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import io
@@ -38,6 +39,7 @@ from stalecreds.formats.html_charts import (
     MAX_TREND_LINES,
     trend_chart,
 )
+from stalecreds.report_input import ReportSource
 from stalecreds.trend import TrendPoint
 from tests.conftest import (
     TRICKY_ACCOUNTS,
@@ -317,6 +319,16 @@ def test_trend_chart_escapes_account_ids():
     assert ET.fromstring(svg).findtext(f"{SVG}circle/{SVG}title") == "<b>&x: 1 finding, " + (
         "2026-11-01 00:00 UTC"
     )
+
+
+def test_a_live_scan_is_named_once():
+    scan = dataclasses.replace(
+        scan_report(report(), as_of=NOV),
+        source=ReportSource("credential report of account 123456789012", "iam-credential-report"),
+    )
+    html = render(scan)
+    assert '<p class="facts">Credential report of account 123456789012 · ' in html
+    assert "<code>" not in html.split('<p class="facts">')[1].split("</p>")[0]
 
 
 def test_table_has_every_credential_findings_first(sample_html):

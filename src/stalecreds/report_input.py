@@ -31,14 +31,29 @@ STDIN_NAME = "<stdin>"
 class ReportSource:
     """Where a report came from.
 
-    ``name`` is a path or ``<stdin>``; ``format`` is ``csv`` or ``aws-cli-json``;
-    ``generated_time`` is the report's ``GeneratedTime`` (aware UTC), or ``None`` when the input
-    does not say, as for a bare CSV.
+    ``name`` is a path or ``<stdin>`` for a file (``format`` ``csv`` or ``aws-cli-json``), or
+    says what was scanned otherwise (``iam-credential-report``, ``iam-api``, ``folder``,
+    ``multi-account``); ``generated_time`` is the report's ``GeneratedTime`` (aware UTC), or
+    ``None`` when the input does not say, as for a bare CSV.
     """
 
     name: str
     format: str
     generated_time: datetime | None = None
+
+    @property
+    def is_file(self) -> bool:
+        """True when the report was read from a file or standard input."""
+        return self.format in ("csv", "aws-cli-json")
+
+    @property
+    def title(self) -> str:
+        """A heading for outputs: ``Credential report <name>`` for a file, else the name."""
+        return (
+            f"Credential report {self.name}"
+            if self.is_file
+            else self.name[:1].upper() + self.name[1:]
+        )
 
     @property
     def label(self) -> str:

@@ -309,8 +309,7 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
         )
     if request.shard is not None and not request.many_accounts:
         raise click.UsageError(
-            "--shard splits the accounts of --org, --accounts, --accounts-file or several "
-            "--profile"
+            "--shard splits the accounts of --org, --accounts, --accounts-file or several --profile"
         )
     if request.shard is not None:
         try:

@@ -319,7 +319,9 @@ def render_html(
         f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; "
         "img-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    facts = [f"Credential report <code>{_e(source.name)}</code>"]
+    facts = [
+        f"Credential report <code>{_e(source.name)}</code>" if source.is_file else _e(source.title)
+    ]
     if source.generated_time is not None:
         facts.append(f"generated {source.generated_time:%Y-%m-%d %H:%M} UTC")
     facts.append(f"judged as of {as_of:%Y-%m-%d %H:%M} UTC")

@@ -126,7 +126,7 @@ def render_markdown(scan: ScanOutput, out: TextIO) -> None:
         f"{_plural(summary.credentials, 'credential')}",
         "",
     ]
-    facts = f"Credential report {escape(source.name)}"
+    facts = escape(source.title)
     if source.generated_time is not None:
         facts += f" (generated {source.generated_time:%Y-%m-%d %H:%M} UTC)"
     facts += (

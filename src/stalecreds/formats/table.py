@@ -131,12 +131,7 @@ def render_table(scan: ScanOutput, out: TextIO) -> None:
     assessments = list(scan)
     console = Console(file=out, width=None if out.isatty() else 140, highlight=False, markup=False)
     source = scan.source
-    title = (
-        f"Credential report {source.name}"
-        if source.format in ("csv", "aws-cli-json")
-        else source.name[:1].upper() + source.name[1:]
-    )
-    console.print(Text(title, style="bold"))
+    console.print(Text(source.title, style="bold"))
     facts = []
     if source.generated_time is not None:
         facts.append(f"generated {source.generated_time:%Y-%m-%d %H:%M} UTC")
