@@ -51,6 +51,7 @@ def test_first_seen_unused_and_resolved_follow_the_scans(tmp_path):
         trend = history.trend()
     assert alice.first_seen_unused == JAN.isoformat()
     assert alice.resolved == MAR.isoformat()
+    assert alice.resolution == "used again"
     assert alice.latest_verdict == "in_use"
     assert alice.last_seen == MAR.isoformat()
     assert [(p.account_id, p.as_of, p.findings) for p in trend] == [
@@ -75,6 +76,7 @@ def test_a_credential_gone_from_its_account_is_resolved(tmp_path):
     with History(path) as history:
         alice = next(c for c in history.credentials() if c.user == "alice")
     assert alice.resolved == FEB.isoformat()
+    assert alice.resolution == "removed"
     assert alice.latest_verdict == "unused"
 
 
@@ -85,6 +87,7 @@ def test_a_scan_of_another_account_resolves_nothing(tmp_path):
     with History(path) as history:
         alice = next(c for c in history.credentials() if c.user == "alice")
     assert alice.resolved is None
+    assert alice.resolution is None
 
 
 def test_schema_is_versioned(tmp_path):
@@ -290,3 +293,25 @@ def test_an_unreadable_history_gives_a_report_without_trend(tmp_path):
     assert "warning: history not recorded" in result.stderr
     assert 'id="chart-trend"' not in page.read_text()
     assert 'id="chart-age"' in page.read_text()
+
+
+def test_a_deactivated_key_is_resolved_as_deactivated(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record_key(path, "true", JAN)  # active, unused since 2023: a finding
+    _record_key(path, "false", FEB)  # deactivated (by apply, or by hand)
+    with History(path) as history:
+        (key,) = history.credentials()
+    assert (key.first_seen_unused, key.resolved, key.resolution) == (
+        JAN.isoformat(),
+        FEB.isoformat(),
+        "deactivated",
+    )
+
+
+def test_history_table_says_how_each_credential_was_resolved(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record_key(path, "true", JAN)
+    _record_key(path, "false", FEB)
+    result = CliRunner().invoke(main, ["history", "--history", str(path)])
+    assert result.exit_code == 0
+    assert "2025-02-01 (deactivated)" in result.stdout

@@ -85,7 +85,10 @@ class CredentialHistory(NamedTuple):
 
     When it was first seen unused, last seen, its latest verdict, and when it stopped being a
     finding (``resolved``: the first later scan that saw its account, through any credential,
-    without this one being a finding): all ISO 8601 UTC ``as_of`` times of scans.
+    without this one being a finding): all ISO 8601 UTC ``as_of`` times of scans. ``resolution``
+    says how, as that scan saw it: ``removed`` (the key or password was gone), ``deactivated``
+    (the key was ``Inactive``), ``used again`` (in use or new), or ``no longer a finding``
+    (for example exempt, or a longer maximum age); None while unresolved.
     """
 
     account_id: str
@@ -97,6 +100,7 @@ class CredentialHistory(NamedTuple):
     last_seen: str
     latest_verdict: str
     resolved: str | None
+    resolution: str | None
 
 
 class History:
@@ -176,22 +180,38 @@ class History:
         query = """
             WITH seen AS (
                 SELECT o.*, s.as_of FROM observations o JOIN scans s ON s.id = o.scan_id
+            ),
+            c AS (
+                SELECT credential, account_id, user, kind, access_key_id, slot,
+                    MAX(as_of) AS last_seen FROM seen GROUP BY credential
+            ),
+            r AS (
+                SELECT c.*,
+                    (SELECT MIN(as_of) FROM seen u WHERE u.credential = c.credential
+                        AND u.verdict IN ('unused', 'never_used', 'uncertain')) AS first_unused,
+                    (SELECT verdict FROM seen v WHERE v.credential = c.credential
+                        ORDER BY as_of DESC LIMIT 1) AS latest_verdict,
+                    (SELECT MIN(a.as_of) FROM seen a WHERE a.account_id = c.account_id
+                        AND a.as_of > (
+                            SELECT MAX(as_of) FROM seen f WHERE f.credential = c.credential
+                                AND f.finding = 1)
+                        AND NOT EXISTS (SELECT 1 FROM seen g WHERE g.credential = c.credential
+                            AND g.as_of = a.as_of AND g.finding = 1)) AS resolved
+                FROM c
             )
-            SELECT c.account_id, c.user, c.kind, c.access_key_id, c.slot,
-                (SELECT MIN(as_of) FROM seen u WHERE u.credential = c.credential
-                    AND u.verdict IN ('unused', 'never_used', 'uncertain')),
-                c.last_seen,
-                (SELECT verdict FROM seen v WHERE v.credential = c.credential
-                    ORDER BY as_of DESC LIMIT 1),
-                (SELECT MIN(a.as_of) FROM seen a WHERE a.account_id = c.account_id
-                    AND a.as_of > (
-                        SELECT MAX(as_of) FROM seen f WHERE f.credential = c.credential
-                            AND f.finding = 1)
-                    AND NOT EXISTS (SELECT 1 FROM seen g WHERE g.credential = c.credential
-                        AND g.as_of = a.as_of AND g.finding = 1))
-            FROM (SELECT credential, account_id, user, kind, access_key_id, slot,
-                    MAX(as_of) AS last_seen FROM seen GROUP BY credential) c
-            ORDER BY c.account_id, c.user, c.kind, c.slot
+            SELECT r.account_id, r.user, r.kind, r.access_key_id, r.slot, r.first_unused,
+                r.last_seen, r.latest_verdict, r.resolved,
+                CASE
+                    WHEN r.resolved IS NULL THEN NULL
+                    WHEN then_seen.verdict IS NULL THEN 'removed'
+                    WHEN then_seen.status = 'Inactive' THEN 'deactivated'
+                    WHEN then_seen.verdict IN ('in_use', 'new') THEN 'used again'
+                    ELSE 'no longer a finding'
+                END
+            FROM r LEFT JOIN seen then_seen
+                ON then_seen.credential = r.credential AND then_seen.as_of = r.resolved
+            GROUP BY r.credential
+            ORDER BY r.account_id, r.user, r.kind, r.slot
         """
         try:
             rows = self._db.execute(query).fetchall()

@@ -203,7 +203,7 @@ def history_command(history_path: Path | None, output_format: str) -> None:
             f"{c.kind} {which}".strip(),
             c.latest_verdict,
             (c.first_seen_unused or "")[:10],
-            (c.resolved or "")[:10],
+            "" if c.resolved is None else f"{c.resolved[:10]} ({c.resolution})",
         )
     console.print(table)
     trends = Table(title="Findings per scan", title_justify="left")
