@@ -108,6 +108,40 @@ def test_by_config_first_matching_rule_wins() -> None:
     assert rules.by_config(CI) == "Service users (config: path = '/service/*')"
 
 
+ROOT = UserCredentials(
+    "<root_account>",
+    "arn:aws:iam::111122223333:root",
+    "111122223333",
+    "aws",
+    True,
+    datetime(2020, 1, 1, tzinfo=UTC),
+    True,
+    None,
+    (),
+    (),
+)
+
+
+@pytest.mark.parametrize(
+    ("field", "pattern"),
+    [("user", "*"), ("path", "/"), ("path", "*"), ("arn", "*")],
+)
+def test_broad_rules_never_exempt_the_root_user(field: str, pattern: str) -> None:
+    rules = Exemptions((ExemptionRule(field, pattern, "everyone"),))
+    assert rules.by_config(ROOT) is None
+    assert rules.by_config(BREAK_GLASS) is not None  # the rule itself does match users
+
+
+def test_a_user_rule_naming_root_does_not_exempt_it() -> None:
+    rules = Exemptions((ExemptionRule("user", "<root_account>", "root"),))
+    assert rules.by_config(ROOT) is None
+
+
+def test_an_arn_rule_naming_root_exempts_it() -> None:
+    rules = Exemptions((ExemptionRule("arn", "arn:aws:iam::111122223333:root", "sandbox"),))
+    assert rules.by_config(ROOT) == "sandbox (config: arn = 'arn:aws:iam::111122223333:root')"
+
+
 def test_no_rules_exempt_nobody() -> None:
     assert Exemptions().by_config(CI) is None
 
@@ -195,6 +229,14 @@ def test_an_empty_file_has_no_rules(tmp_path: Path) -> None:
         ('[[exempt]]\nuser = 7\nreason = "r"\n', "[[exempt]] entry 1: user must be a string"),
         ('exempt = "everyone"\n', "'exempt' must be an array of tables: [[exempt]]"),
         ("exempt = [1]\n", "[[exempt]] entry 1 is not a table"),
+        (
+            '[[exemptions]]\nuser = "ci"\nreason = "r"\n',
+            "unknown setting 'exemptions'; exemptions are [[exempt]] tables",
+        ),
+        (
+            '[[exempt]]\nuser = "ci"\nreason = "r"\nfoo = 1\n',
+            "[[exempt]] entry 1: unknown key 'foo' (use user, arn or path, and reason)",
+        ),
     ],
     ids=[
         "bad-toml",
@@ -207,6 +249,8 @@ def test_an_empty_file_has_no_rules(tmp_path: Path) -> None:
         "pattern-not-text",
         "exempt-not-array",
         "entry-not-table",
+        "misspelt-table",
+        "unknown-key",
     ],
 )
 def test_load_exemptions_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -17,6 +17,11 @@ Config file (``--config``)::
     [[exempt]]
     arn = "arn:aws:iam::111122223333:user/*"
     reason = "Sandbox account"
+
+The root user is not an IAM user and has no path: only an ``arn`` rule whose pattern ends in
+``:root`` can exempt it, so a broad ``user = "*"`` or ``path = "/"`` never hides its findings
+(an active root access key above all). Unknown tables or keys are errors, so a typo such as
+``[[exemptions]]`` cannot silently exempt nothing.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ class Exemptions:
     def by_config(self, user: UserCredentials) -> str | None:
         """The reason of the first config rule matching ``user``, or ``None``."""
         for rule in self.rules:
+            if user.is_root and not (rule.field == "arn" and rule.pattern.endswith(":root")):
+                continue
             if rule.field == "user":
                 value = user.user
             elif rule.field == "arn":
@@ -97,6 +104,9 @@ def load_exemptions(path: Path, tag_key: str = DEFAULT_TAG_KEY) -> Exemptions:
         raise InputError(name, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(name, f"not valid TOML: {error}") from None
+    unknown = sorted(set(data) - {"exempt"})
+    if unknown:
+        raise InputError(name, f"unknown setting {unknown[0]!r}; exemptions are [[exempt]] tables")
     entries = data.get("exempt", [])
     if not isinstance(entries, list):
         raise InputError(name, "'exempt' must be an array of tables: [[exempt]]")
@@ -105,6 +115,11 @@ def load_exemptions(path: Path, tag_key: str = DEFAULT_TAG_KEY) -> Exemptions:
         where = f"[[exempt]] entry {number}"
         if not isinstance(entry, dict):
             raise InputError(name, f"{where} is not a table")
+        extra = sorted(set(entry) - {*_FIELDS, "reason"})
+        if extra:
+            raise InputError(
+                name, f"{where}: unknown key {extra[0]!r} (use user, arn or path, and reason)"
+            )
         fields = [field for field in _FIELDS if field in entry]
         if len(fields) != 1:
             raise InputError(name, f"{where} needs exactly one of user, arn or path")
