@@ -76,6 +76,12 @@ def test_exit_1_with_findings(tmp_path):
     [
         (["--report", "x.csv", "--sample"], "give either --report or --sample, not both"),
         (["--report", "a.csv", "--report", "b.csv"], "give --report once; to scan several"),
+        (["--sample", "--profile", "prod"], "--profile needs a live scan"),
+        (["--sample", "--source", "api"], "--source needs a live scan"),
+        (["--sample", "--recheck", "always"], "--recheck needs a live scan"),
+        (["--report", "x.csv", "--all-key-ids"], "--all-key-ids needs a live scan"),
+        (["--sample", "--exempt-tag", "keep"], "--exempt-tag needs a live scan"),
+        (["--sample", "--role-name", "Audit"], "--role-name needs a live scan"),
         (["--sample", "--max-age", "0"], "Invalid value for '--max-age'"),
         (["--sample", "--password-max-age", "0"], "Invalid value for '--password-max-age'"),
         (["--sample", "--key-max-age", "-5"], "Invalid value for '--key-max-age'"),
@@ -513,3 +519,22 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path, output_format):
         errors = process.stderr.read().decode()
         assert process.wait(timeout=60) == 1  # the findings' exit code
     assert "Broken pipe" not in errors and "Traceback" not in errors
+
+
+def test_output_cannot_overwrite_the_report_it_reads(tmp_path):
+    path = tmp_path / "report.csv"
+    text = report(report_row(user="alice", arn="arn:aws:iam::123456789012:user/alice"))
+    path.write_text(text)
+    result = run("--report", str(path), "--format", "csv", "-o", str(path))
+    assert result.exit_code == 2
+    assert f"--output {path} would overwrite the report it reads" in result.stderr
+    assert path.read_text() == text
+
+
+def test_output_cannot_overwrite_a_report_in_the_folder_it_reads(tmp_path):
+    path = tmp_path / "a.csv"
+    text = report(report_row(user="alice", arn="arn:aws:iam::123456789012:user/alice"))
+    path.write_text(text)
+    result = run("--report", str(tmp_path), "--format", "json", "-o", str(path))
+    assert result.exit_code == 2
+    assert path.read_text() == text

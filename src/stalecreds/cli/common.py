@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from stalecreds.accounts import (
     Account,
@@ -275,6 +276,35 @@ def scan_options(command: _F) -> _F:
     return command
 
 
+_LIVE_ONLY_OPTIONS = (
+    "profile",
+    "region",
+    "source",
+    "report_timeout",
+    "all_key_ids",
+    "recheck",
+    "exempt_tag",
+    "exclude_account",
+    "role_name",
+    "external_id",
+    "max_workers",
+)
+"""Scan options that only a live scan uses (``max_workers`` also sizes a report folder's pool)."""
+
+
+def _given_live_options(folder: bool) -> list[str]:
+    """The live-only options given on the command line, as ``--name``."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return []
+    return [
+        "--" + name.replace("_", "-")
+        for name in _LIVE_ONLY_OPTIONS
+        if not (folder and name == "max_workers")
+        and context.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    ]
+
+
 def scan_request(options: dict[str, Any]) -> ScanRequest:
     """Build the :class:`ScanRequest` from the scan options' values. Raises click usage errors."""
     max_age = options["max_age"]
@@ -294,6 +324,12 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
         raise click.UsageError("give either --report or --sample, not both")
     if request.many_accounts and not request.live:
         raise click.UsageError("--org, --ou, --accounts and several --profile need a live scan")
+    if not request.live:
+        given = _given_live_options(request.report_folder is not None)
+        if given:
+            raise click.UsageError(
+                f"{given[0]} needs a live scan (it does nothing with --report or --sample)"
+            )
     if request.ou and not request.org:
         raise click.UsageError("--ou needs --org")
     listed = bool(request.accounts or request.accounts_file)
@@ -317,6 +353,21 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
         except ValueError as error:
             raise click.UsageError(str(error)) from None
     return request
+
+
+def refuse_overwriting_report(request: ScanRequest, output: Path | None) -> None:
+    """Raise a usage error when ``output`` is the report file (or in the folder) being read."""
+    if output is None or request.report_path in (None, "-") or not output.exists():
+        return
+    report = Path(request.report_path)
+    try:
+        clash = output.samefile(report) or (
+            report.is_dir() and output.resolve().parent == report.resolve()
+        )
+    except OSError:
+        return  # the report cannot be read: the scan says so
+    if clash:
+        raise click.UsageError(f"--output {output} would overwrite the report it reads")
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from stalecreds.cli.common import (
     emit_scan,
     handle_errors,
     now,
+    refuse_overwriting_report,
     report_failures,
     run_scan,
     scan_errors,
@@ -98,6 +99,7 @@ def scan(
     unused, never used, or uncertain (IAM's 2018 gap in recording password use).
     """
     request = scan_request(options)
+    refuse_overwriting_report(request, output)
     chosen = OutputFormat(output_format)
     with handle_errors(), run_scan(request) as result:
         if history_path is not None and isinstance(result, ReportScan):
