@@ -192,7 +192,7 @@ def test_output_written_on_success(tmp_path):
     result = run("--report", str(path), "--as-of", AS_OF, "--format", "json", "-o", str(out))
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == f"stalecreds: wrote {out} (2 credentials, 1 findings)\n"
+    assert result.stderr == f"stalecreds: wrote {out} (2 credentials, 1 finding)\n"
     document = json.loads(out.read_text())
     assert [c["user"] for c in document["credentials"]] == ["alice", "svc"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "result.json"]

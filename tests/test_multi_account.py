@@ -540,7 +540,7 @@ def test_cli_an_account_with_a_failed_lookup_is_partial_and_exits_3(organisation
         w["message"].startswith(f"account {organisation.ids['dev']}: bob: iam:ListUserTags failed")
         for w in document["warnings"]
     )
-    assert "1 IAM lookups failed" in result.stderr
+    assert "1 IAM lookup failed" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,7 @@ def test_a_malformed_file_gives_exit_4_and_the_other_files_results(folder):
         f"stalecreds: account ? ({folder / MALFORMED}) failed at read: {folder / MALFORMED} "
         "ReportFormatError: " in result.stderr
     )
-    assert "stalecreds: 1 accounts could not be scanned; the result is partial" in result.stderr
+    assert "stalecreds: 1 account could not be scanned; the result is partial" in result.stderr
 
 
 def test_the_same_result_with_one_worker_or_many(folder):

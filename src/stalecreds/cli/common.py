@@ -34,6 +34,7 @@ from stalecreds.report_input import STDIN_NAME, ReportSource, read_report
 from stalecreds.scan import ReportScan
 from stalecreds.trend import TrendPoint
 from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
+from stalecreds.wording import plural
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -468,7 +469,7 @@ def _scan_folder(folder: Path, request: ScanRequest, exemptions: Exemptions) -> 
         )
     finally:
         stop()
-    source = ReportSource(name=f"{folder} ({len(files)} reports)", format="folder")
+    source = ReportSource(name=f"{folder} ({plural(len(files), 'report')})", format="folder")
     return merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
 
 

@@ -34,6 +34,7 @@ from stalecreds.live_options import LiveScanOptions
 from stalecreds.scan import ReportScan
 from stalecreds.trend import TrendPoint, by_account, sparkline
 from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
+from stalecreds.wording import plural
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -223,21 +224,23 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
     summary = result.summary
     if output is not None:
         click.echo(
-            f"stalecreds: wrote {output} ({summary.credentials} credentials, "
-            f"{summary.findings} findings)",
+            f"stalecreds: wrote {output} ({plural(summary.credentials, 'credential')}, "
+            f"{plural(summary.findings, 'finding')})",
             err=True,
         )
     failures = report_failures(result)
     if failures:
         click.echo(
-            f"stalecreds: {len(failures)} accounts could not be scanned; the result is partial",
+            f"stalecreds: {plural(len(failures), 'account')} could not be scanned; "
+            "the result is partial",
             err=True,
         )
         sys.exit(EXIT_PARTIAL)
     errors = scan_errors(result)
     if errors:
         click.echo(
-            f"stalecreds: {len(errors)} IAM lookups failed; those credentials are 'unknown' "
+            f"stalecreds: {plural(len(errors), 'IAM lookup')} failed; those credentials are "
+            "'unknown' "
             "(the result is partial)",
             err=True,
         )

@@ -47,13 +47,13 @@ from stalecreds.formats.html_charts import (
     MAX_TREND_LINES,
     accounts_chart,
     age_chart,
-    plural,
     trend_chart,
 )
 from stalecreds.formats.html_charts import esc as _e
 from stalecreds.model import CredentialKind
 from stalecreds.trend import TrendPoint, previous_total, running_total, with_scan
 from stalecreds.verdicts import Verdict
+from stalecreds.wording import plural
 
 _ROW_BATCH = 1000
 """Table rows joined per write to the output stream."""

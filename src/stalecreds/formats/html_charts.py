@@ -16,6 +16,7 @@ from stalecreds.assessment import Assessment
 from stalecreds.model import CredentialKind
 from stalecreds.trend import TrendPoint
 from stalecreds.verdicts import Verdict
+from stalecreds.wording import plural
 
 MAX_CHART_ACCOUNTS = 20
 """Accounts drawn one bar each in the per-account chart; the others share one bar."""
@@ -54,11 +55,6 @@ CHARTED_KINDS = (CredentialKind.PASSWORD, CredentialKind.ACCESS_KEY)
 def esc(value: object) -> str:
     """Any value as escaped HTML text or attribute value (quotes included)."""
     return escape(str(value), quote=True)
-
-
-def plural(count: int, word: str) -> str:
-    """``count`` (with thousands separators) and ``word``, plural unless the count is 1."""
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def nice_ceiling(value: int) -> int:

@@ -46,6 +46,7 @@ from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.formats.base import ScanOutput
 from stalecreds.formats.findings import credential_label, day_and_age, sort_key
 from stalecreds.verdicts import Verdict
+from stalecreds.wording import plural
 
 MAX_OTHER_ROWS = 200
 """At most this many credentials that are not findings are listed; the rest are counted."""
@@ -110,10 +111,6 @@ def _table(rows: list[Assessment], scan: ScanOutput, *, many_accounts: bool) -> 
     return lines
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
 def render_markdown(scan: ScanOutput, out: TextIO) -> None:
     """Write ``scan`` to ``out`` as a GitHub-flavoured Markdown summary (this module's shape)."""
     assessments = sorted(scan, key=sort_key)
@@ -122,8 +119,8 @@ def render_markdown(scan: ScanOutput, out: TextIO) -> None:
     thresholds = scan.thresholds
     many_accounts = len({a.owner.account_id for a in assessments}) > 1
     lines = [
-        f"### stalecreds: {_plural(summary.findings, 'finding')} in "
-        f"{_plural(summary.credentials, 'credential')}",
+        f"### stalecreds: {plural(summary.findings, 'finding')} in "
+        f"{plural(summary.credentials, 'credential')}",
         "",
     ]
     facts = escape(source.title)

@@ -17,6 +17,7 @@ from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
 from stalecreds.verdicts import Verdict
+from stalecreds.wording import plural
 
 _VERDICT_STYLE = {
     Verdict.UNUSED: "bold red",
@@ -32,10 +33,6 @@ _KIND_ORDER = {
     CredentialKind.ACCESS_KEY: 1,
     CredentialKind.SIGNING_CERTIFICATE: 2,
 }
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _credential_label(assessment: Assessment) -> str:
@@ -169,9 +166,9 @@ def render_table(scan: ScanOutput, out: TextIO) -> None:
         if (count := summary.by_verdict[verdict])
     )
     line = (
-        f"{_count(summary.users, 'user')} · {_count(summary.credentials, 'credential')} · "
-        f"{_count(summary.findings, 'finding')} · "
-        f"{_count(summary.cleanup_candidates, 'clean-up candidate')}"
+        f"{plural(summary.users, 'user')} · {plural(summary.credentials, 'credential')} · "
+        f"{plural(summary.findings, 'finding')} · "
+        f"{plural(summary.cleanup_candidates, 'clean-up candidate')}"
     )
     console.print(Text(line, style="bold"))
     if counts:
