@@ -538,3 +538,13 @@ def test_output_cannot_overwrite_a_report_in_the_folder_it_reads(tmp_path):
     result = run("--report", str(tmp_path), "--format", "json", "-o", str(path))
     assert result.exit_code == 2
     assert path.read_text() == text
+
+
+def test_warnings_on_the_terminal_show_control_characters_escaped(tmp_path):
+    arn = "arn:aws:iam::123456789012:user/esc\x1b]0;PWNED\x07"
+    path = tmp_path / "dup.csv"
+    path.write_text(report(report_row(user="esc", arn=arn), report_row(user="esc", arn=arn)))
+    result = run("--report", str(path), "--as-of", "2026-11-01T00:00:00Z")
+    assert "warning" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "esc\\x1b]0;PWNED\\x07" in result.stderr

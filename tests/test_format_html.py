@@ -321,6 +321,19 @@ def test_trend_chart_escapes_account_ids():
     )
 
 
+def test_bidi_and_control_characters_are_shown_escaped():
+    row = report_row(
+        user="bidi\u202egnp.exe",
+        arn="arn:aws:iam::123456789012:user/x\x1b[31m",
+        password_enabled="true",
+        password_last_used="2026-10-01T00:00:00+00:00",
+        password_last_changed="2025-01-01T00:00:00+00:00",
+    )
+    html = render(scan_report(report(row), as_of=NOV))
+    assert "\u202e" not in html and "\x1b" not in html
+    assert "bidi\\x202egnp.exe" in html
+
+
 def test_a_live_scan_is_named_once():
     scan = dataclasses.replace(
         scan_report(report(), as_of=NOV),

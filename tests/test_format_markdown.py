@@ -183,3 +183,9 @@ def test_other_credentials_are_cut():
     (_, others) = tables(text)
     assert len(others) == 1 + MAX_OTHER_ROWS
     assert "… and 3 more (see the JSON output)." in text
+
+
+def test_escape_shows_control_and_bidi_characters():
+    assert escape("esc\x1b[31mRED\x07") == r"esc\\x1b\[31mRED\\x07"
+    assert "\u202e" not in escape("bidi\u202egnp.exe")
+    assert escape("bidi\u202egnp.exe") == r"bidi\\x202egnp.exe"

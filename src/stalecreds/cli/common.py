@@ -27,6 +27,7 @@ from stalecreds.accounts import (
 from stalecreds.errors import StalecredsError
 from stalecreds.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
 from stalecreds.formats import OutputFormat, ScanOutput
+from stalecreds.formats.base import printable
 from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, LiveScanOptions
 from stalecreds.multi_account import merge, scan_accounts
 from stalecreds.output import write_file_atomically, write_stdout_when_complete
@@ -579,7 +580,9 @@ def show_warnings(result: ScanOutput) -> None:
     label = result.source.label
     for warning in log.items[:MAX_WARNINGS_SHOWN]:
         where = f"{label}, line {warning.line}" if warning.line is not None else label
-        click.echo(f"stalecreds: warning: {where}: {warning.message}", err=True)
+        click.echo(
+            f"stalecreds: warning: {printable(where)}: {printable(warning.message)}", err=True
+        )
     hidden = len(log) - min(len(log.items), MAX_WARNINGS_SHOWN)
     if hidden:
         click.echo(

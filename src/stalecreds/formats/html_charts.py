@@ -13,6 +13,7 @@ from html import escape
 from typing import NamedTuple
 
 from stalecreds.assessment import Assessment
+from stalecreds.formats.base import printable
 from stalecreds.model import CredentialKind
 from stalecreds.trend import TrendPoint
 from stalecreds.verdicts import Verdict
@@ -53,8 +54,12 @@ CHARTED_KINDS = (CredentialKind.PASSWORD, CredentialKind.ACCESS_KEY)
 
 
 def esc(value: object) -> str:
-    """Any value as escaped HTML text or attribute value (quotes included)."""
-    return escape(str(value), quote=True)
+    """Any value as escaped HTML text or attribute value (quotes included).
+
+    Control and format characters (such as a right-to-left override that would reorder how a
+    name reads) are shown escaped, as :func:`~stalecreds.formats.base.printable` does.
+    """
+    return escape(printable(str(value)), quote=True)
 
 
 def nice_ceiling(value: int) -> int:

@@ -43,7 +43,7 @@ import re
 from typing import TextIO
 
 from stalecreds.assessment import Assessment, FindingRule
-from stalecreds.formats.base import ScanOutput
+from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.formats.findings import credential_label, day_and_age, sort_key
 from stalecreds.verdicts import Verdict
 from stalecreds.wording import plural
@@ -64,14 +64,15 @@ _WORD_JOINER = "\u2060"
 
 
 def escape(text: str) -> str:
-    """``text`` as literal Markdown, safe in a GFM table cell or at the start of a list item.
+    r"""``text`` as literal Markdown, safe in a GFM table cell or at the start of a list item.
 
     Inline syntax characters get a backslash (so ``|`` cannot end a table cell, a backtick
     cannot open code, ``<`` cannot open HTML); a leading ``#``, ``-``, ``+``, ``=``, ``>`` or
-    ``1.`` is escaped too; line breaks and tabs become spaces; and an ``@`` that would mention
-    someone on GitHub is followed by an invisible word joiner (U+2060).
+    ``1.`` is escaped too; line breaks and tabs become spaces; an ``@`` that would mention
+    someone on GitHub is followed by an invisible word joiner (U+2060); other control and
+    format characters (terminal escapes, bidirectional overrides) are shown as ````.
     """
-    text = _INLINE.sub(r"\\\1", _BREAKS.sub(" ", text))
+    text = _INLINE.sub(r"\\\1", printable(_BREAKS.sub(" ", text)))
     text = _BLOCK_START.sub(r"\1\\\2", text, count=1)
     return _MENTION.sub("@" + _WORD_JOINER, text)
 
