@@ -626,6 +626,24 @@ def test_trend_chart_renders_coloured_lines(browser, tmp_path):
     browser.screenshot(tmp_path / "trend.png")
 
 
+def test_a_very_long_user_name_wraps_inside_the_page(browser, tmp_path):
+    row = report_row(
+        user="x" * 5000,
+        arn="arn:aws:iam::123456789012:user/" + "x" * 5000,
+        password_enabled="true",
+        password_last_used="2026-10-01T00:00:00+00:00",
+        password_last_changed="2025-01-01T00:00:00+00:00",
+    )
+    path = tmp_path / "long.html"
+    path.write_text(render(scan_report(report(row), as_of=NOV)), encoding="utf-8")
+    browser.open(path)
+    widths = browser.run(
+        "[document.querySelector('#credentials').getBoundingClientRect().width,"
+        " document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1]
+
+
 def test_fragment_presets_the_filters(browser, sample_page):
     browser.open(sample_page, "verdict=unused&kind=access_key")
     assert browser.run(VISIBLE_ROWS) == [
