@@ -14,6 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from stalecreds import CredentialKind, Verdict, scan_report
+from stalecreds.facts import ACCESS_KEY_TRACKING_START
 from stalecreds.verdicts import Judgement, Thresholds, VerdictRules
 from tests.conftest import ROOT, report, report_row
 
@@ -524,8 +525,8 @@ def test_every_credential_gets_exactly_one_judgement(
     assert isinstance(judgement, Judgement)
     assert type(judgement.verdict) is Verdict
     assert judgement.verdict in RANK
-    if kind is KEY:
-        assert judgement.verdict is not Verdict.UNCERTAIN
+    if kind is KEY and as_of - timedelta(days=days) >= ACCESS_KEY_TRACKING_START:
+        assert judgement.verdict is not Verdict.UNCERTAIN  # no gap in key records
     assert judgement.reason.endswith(".")
     assert judgement == judge(kind, as_of, days, last_used, created)
 
@@ -723,3 +724,54 @@ def test_result_does_not_depend_on_the_machine_time_zone(
     assert scanned["as_of"] == "2025-06-01T00:00:00+00:00"
     assert scanned["credentials"] == utc_scan["credentials"]
     assert scanned["summary"] == utc_scan["summary"]
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("kind", "as_of", "last_used", "created", "verdict", "reason"),
+    [
+        (  # the window starts 2015-03-03, before key use was recorded (2015-04-22)
+            KEY,
+            "2015-06-01",
+            None,
+            "2015-01-01",
+            Verdict.UNCERTAIN,
+            "No use recorded, but IAM began recording access-key use only on 2015-04-22, "
+            "inside the 90-day window that starts 2015-03-03.",
+        ),
+        (  # the window starts 2014-09-02, before sign-ins were recorded (2014-10-20)
+            PASSWORD,
+            "2014-12-01",
+            None,
+            "2014-01-01",
+            Verdict.UNCERTAIN,
+            "No sign-in recorded, but IAM began recording sign-ins only on 2014-10-20, "
+            "inside the 90-day window that starts 2014-09-02.",
+        ),
+        (  # the window starts 2015-05-03, after key use was recorded: no doubt
+            KEY,
+            "2015-08-01",
+            None,
+            "2015-01-01",
+            Verdict.UNUSED,
+            "No use since IAM began recording it on 2015-04-22; created 2015-01-01, "
+            "before the 90-day window that starts 2015-05-03.",
+        ),
+        (  # created inside the window: new, whatever the records
+            KEY,
+            "2015-06-01",
+            None,
+            "2015-04-01",
+            Verdict.NEW,
+            "Not used yet; created 2015-04-01, inside the 90-day window that starts 2015-03-03.",
+        ),
+    ],
+)
+def test_a_window_that_starts_before_use_was_recorded_is_uncertain(
+    kind, as_of, last_used, created, verdict, reason
+):
+    judgement = judge(kind, _utc(as_of), 90, last_used, _utc(created))
+    assert judgement == Judgement(verdict, reason)

@@ -41,7 +41,8 @@ class Verdict(enum.StrEnum):
     NEW = "new"
     """Not used within the window, but created or reset within it."""
     UNCERTAIN = "uncertain"
-    """A password whose use may have fallen in IAM's 2018 recording gap."""
+    """Use may have gone unrecorded: a password's in IAM's 2018 recording gap, or any use in a
+    window that starts before IAM began recording it (only for an ``as_of`` in 2014-2015)."""
     NEVER_USED = "never_used"
     """No use ever recorded, and created after IAM began tracking use."""
     UNUSED = "unused"
@@ -98,6 +99,11 @@ _NO_SIGN_IN_SINCE_TRACKING = (
     "password set {0}, {outside}."
 )
 _SIGNED_IN_BEFORE = "Last sign-in {0}, {outside}."
+_PASSWORD_TRACKING = (
+    f"IAM began recording sign-ins only on {_day(PASSWORD_TRACKING_START)}, {{inside}}."
+)
+_NO_SIGN_IN_BEFORE_TRACKING = "No sign-in recorded, but " + _PASSWORD_TRACKING
+_SIGN_IN_BEFORE_TRACKING = "Last sign-in {0}, but " + _PASSWORD_TRACKING
 _USED = "Last used {0}, {inside}."
 _NOT_USED_YET = "Not used yet; created {0}, {inside}."
 _CREATED_AFTER_USE = "Last used {0}, but created {1}, {inside}."
@@ -107,6 +113,11 @@ _NO_USE_SINCE_TRACKING = (
     "created {0}, {outside}."
 )
 _USED_BEFORE = "Last used {0}, {outside}."
+_KEY_TRACKING = (
+    f"IAM began recording access-key use only on {_day(ACCESS_KEY_TRACKING_START)}, {{inside}}."
+)
+_NO_USE_BEFORE_TRACKING = "No use recorded, but " + _KEY_TRACKING
+_USE_BEFORE_TRACKING = "Last used {0}, but " + _KEY_TRACKING
 
 _MEMO_LIMIT = 100_000
 """Judgements a window keeps before it starts afresh (a bound on memory for odd reports)."""
@@ -171,7 +182,15 @@ class VerdictRules:
     Raises ``ValueError`` when ``as_of`` is naive.
     """
 
-    __slots__ = ("_gap_in_window", "_key", "_password", "as_of", "thresholds")
+    __slots__ = (
+        "_gap_in_window",
+        "_key",
+        "_key_untracked_in_window",
+        "_password",
+        "_password_untracked_in_window",
+        "as_of",
+        "thresholds",
+    )
 
     def __init__(self, as_of: datetime, thresholds: Thresholds) -> None:
         if as_of.tzinfo is None or as_of.utcoffset() is None:
@@ -185,6 +204,9 @@ class VerdictRules:
         self._gap_in_window = (
             self._password.cutoff <= PASSWORD_GAP_END and as_of > PASSWORD_GAP_START
         )
+        # Part of the window precedes the start of IAM's recording of use (old as-of times).
+        self._password_untracked_in_window = self._password.cutoff < PASSWORD_TRACKING_START
+        self._key_untracked_in_window = self._key.cutoff < ACCESS_KEY_TRACKING_START
 
     @property
     def password_cutoff(self) -> datetime:
@@ -218,6 +240,10 @@ class VerdictRules:
             if last_used is None:
                 return window.judgement(_UNCERTAIN, _NO_SIGN_IN_IN_GAP)
             return window.judgement(_UNCERTAIN, _SIGN_IN_BEFORE_GAP, last_used)
+        if self._password_untracked_in_window:
+            if last_used is None:
+                return window.judgement(_UNCERTAIN, _NO_SIGN_IN_BEFORE_TRACKING)
+            return window.judgement(_UNCERTAIN, _SIGN_IN_BEFORE_TRACKING, last_used)
         if last_used is None:
             if set_at >= PASSWORD_TRACKING_START:
                 return window.judgement(_NEVER_USED, _NO_SIGN_IN_SINCE_SET, set_at)
@@ -237,6 +263,10 @@ class VerdictRules:
             if last_used is None:
                 return window.judgement(_NEW, _NOT_USED_YET, created)
             return window.judgement(_NEW, _CREATED_AFTER_USE, last_used, created)
+        if self._key_untracked_in_window:
+            if last_used is None:
+                return window.judgement(_UNCERTAIN, _NO_USE_BEFORE_TRACKING)
+            return window.judgement(_UNCERTAIN, _USE_BEFORE_TRACKING, last_used)
         if last_used is None:
             if created >= ACCESS_KEY_TRACKING_START:
                 return window.judgement(_NEVER_USED, _NOT_USED_SINCE_CREATED, created)
