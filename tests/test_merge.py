@@ -299,6 +299,25 @@ def test_as_of_is_the_earliest_input_and_the_range_both_ends():
     assert merged["as_of_range"] == ["2025-06-01T00:00:00+00:00", "2025-06-03T00:00:00+00:00"]
     assert merged["summary"]["users"] == 2
     assert "accounts" not in merged  # no input had an accounts section
+    assert merged["warnings"] == [
+        {
+            "line": None,
+            "message": "the inputs were judged at different times (2025-06-01T00:00:00+00:00 "
+            "to 2025-06-03T00:00:00+00:00); as_of is the earliest, as_of_range gives both",
+        }
+    ]
+
+
+def test_a_result_merged_with_itself_counts_its_users_once():
+    # two users with credentials, and a summary that also counts one without any
+    one = document(
+        AS_OF_TEXT,
+        credential(ACCOUNTS[0], "a"),
+        credential(ACCOUNTS[0], "b"),
+        summary={"users": 3},
+    )
+    assert merge_documents([("x", one)])["summary"]["users"] == 3
+    assert merge_documents([("x", one), ("x-again", one)])["summary"]["users"] == 3
 
 
 def test_warnings_omitted_are_summed_and_warnings_kept_in_order():

@@ -91,14 +91,25 @@ def merge_documents(documents: Sequence[tuple[str, Any]]) -> dict[str, Any]:
         omitted += int(document.get("warnings_omitted") or 0)
     verdicts = Counter(str(c.get("verdict")) for c in credentials)
     # Users without credentials appear only in their inputs' summaries: add those up (an input
-    # without one counts the users its credentials show), unless inputs overlapped, when the
-    # users of the kept credentials are counted.
+    # without one counts the users its credentials show), unless inputs overlapped, when no
+    # input's count is added twice: the largest of them, or the users of the kept credentials.
     overlapping = len(seen) < sum(len(document["credentials"]) for _, document in documents)
     users = (
-        len({(c.get("account_id"), c.get("arn")) for c in credentials})
+        max(
+            len({(c.get("account_id"), c.get("arn")) for c in credentials}),
+            *(_users(document) for _, document in documents),
+        )
         if overlapping
         else sum(_users(document) for _, document in documents)
     )
+    if len(set(moments)) > 1:
+        warnings.append(
+            {
+                "line": None,
+                "message": f"the inputs were judged at different times ({min(moments)} to "
+                f"{max(moments)}); as_of is the earliest, as_of_range gives both",
+            }
+        )
     summary = {
         "users": users,
         "credentials": len(credentials),
