@@ -534,3 +534,29 @@ def test_each_credential_gets_exactly_one_assessment(
             and assessment.kind is CredentialKind.ACCESS_KEY
             and assessment.verdict in {Verdict.UNUSED, Verdict.NEVER_USED}
         )
+
+
+def test_a_password_without_a_set_date_is_judged_by_creation_and_says_so():
+    as_of = datetime(2026, 11, 1, tzinfo=UTC)
+    root = report_row(
+        user="<root_account>",
+        arn="arn:aws:iam::111122223333:root",
+        user_creation_time="2020-01-01T00:00:00+00:00",
+        password_enabled="not_supported",
+        password_last_used="no_information",
+        password_last_changed="not_supported",
+    )
+    user = report_row(
+        user="ops",
+        arn="arn:aws:iam::111122223333:user/ops",
+        user_creation_time="2021-01-01T00:00:00+00:00",
+        password_enabled="true",
+        password_last_used="no_information",
+        password_last_changed="N/A",
+    )
+    reasons = [a.reason for a in scan_report(report(root, user), as_of=as_of)]
+    window = "before the 90-day window that starts 2026-08-03."
+    assert reasons == [
+        f"No sign-in since the account was created 2020-01-01, {window}",
+        f"No sign-in since the user was created 2021-01-01, {window}",
+    ]

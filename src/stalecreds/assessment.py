@@ -20,8 +20,11 @@ from stalecreds.model import (
     UserCredentials,
 )
 from stalecreds.verdicts import (
+    ACCOUNT_CREATED,
     FINDING_VERDICTS,
+    PASSWORD_SET,
     UNTRACKED_CERTIFICATE,
+    USER_CREATED,
     Verdict,
     VerdictRules,
     unknown,
@@ -103,7 +106,14 @@ def assess(user: UserCredentials, rules: VerdictRules) -> list[Assessment]:
         if password.lookup_error is not None:
             verdict, reason = unknown(password.lookup_error)
         else:
-            verdict, reason = rules.password(last_used, set_at)
+            dated = (
+                PASSWORD_SET
+                if password.set_at is not None
+                else ACCOUNT_CREATED
+                if user.is_root
+                else USER_CREATED
+            )
+            verdict, reason = rules.password(last_used, set_at, dated)
         finding = _UNUSED_CREDENTIAL if verdict in FINDING_VERDICTS and not exempt else _NO_RULES
         results.append(
             Assessment(

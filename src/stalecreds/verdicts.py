@@ -89,14 +89,14 @@ _PASSWORD_GAP = (
     f"to {_day(PASSWORD_GAP_END)}, {{inside}}."
 )
 _SIGNED_IN = "Last sign-in {0}, {inside}."
-_NO_SIGN_IN_YET = "No sign-in yet; password set {0}, {inside}."
-_SET_AGAIN = "Last sign-in {0}, but password set again {1}, {inside}."
+_NO_SIGN_IN_YET = "No sign-in yet; {dated.short} {0}, {inside}."
+_SET_AGAIN = "Last sign-in {0}, but {dated.again} {1}, {inside}."
 _NO_SIGN_IN_IN_GAP = "No sign-in recorded, but " + _PASSWORD_GAP
 _SIGN_IN_BEFORE_GAP = "Last sign-in {0}, but " + _PASSWORD_GAP
-_NO_SIGN_IN_SINCE_SET = "No sign-in since the password was set {0}, {outside}."
+_NO_SIGN_IN_SINCE_SET = "No sign-in since {dated.since} {0}, {outside}."
 _NO_SIGN_IN_SINCE_TRACKING = (
     f"No sign-in since IAM began recording them on {_day(PASSWORD_TRACKING_START)}; "
-    "password set {0}, {outside}."
+    "{dated.short} {0}, {outside}."
 )
 _SIGNED_IN_BEFORE = "Last sign-in {0}, {outside}."
 _PASSWORD_TRACKING = (
@@ -119,6 +119,27 @@ _KEY_TRACKING = (
 _NO_USE_BEFORE_TRACKING = "No use recorded, but " + _KEY_TRACKING
 _USE_BEFORE_TRACKING = "Last used {0}, but " + _KEY_TRACKING
 
+
+class PasswordDate(NamedTuple):
+    """What the date a password is judged by stands for, in the words of its reasons."""
+
+    short: str
+    """E.g. ``password set`` (``… ; password set 2025-01-01, before the window …``)."""
+    since: str
+    """E.g. ``the password was set`` (``No sign-in since the password was set …``)."""
+    again: str
+    """E.g. ``password set again`` (``Last sign-in …, but password set again …``)."""
+
+
+PASSWORD_SET = PasswordDate("password set", "the password was set", "password set again")
+"""The date is when the password was last set (report ``password_last_changed``)."""
+USER_CREATED = PasswordDate("user created", "the user was created", "user created")
+"""The password's date is unknown; the user's creation (``user_creation_time``) stands in."""
+ACCOUNT_CREATED = PasswordDate("account created", "the account was created", "account created")
+"""The root user's password date is never reported (``not_supported``): the account's creation
+(the root row's ``user_creation_time``) stands in."""
+
+
 _MEMO_LIMIT = 100_000
 """Judgements a window keeps before it starts afresh (a bound on memory for odd reports)."""
 
@@ -135,7 +156,7 @@ class _Window:
         window = f"the {days}-day window that starts {_day(self.cutoff)}"
         self.inside = f"inside {window}"
         self.outside = f"before {window}"
-        self._judgements: dict[tuple[str, date | None, date | None], Judgement] = {}
+        self._judgements: dict[tuple[str, date | None, date | None, PasswordDate], Judgement] = {}
 
     def judgement(
         self,
@@ -143,6 +164,7 @@ class _Window:
         reason: str,
         first: datetime | None = None,
         second: datetime | None = None,
+        dated: PasswordDate = PASSWORD_SET,
     ) -> Judgement:
         """``verdict`` with ``reason`` filled in with the days of ``first`` and ``second``.
 
@@ -153,6 +175,7 @@ class _Window:
             reason,
             None if first is None else first.date(),
             None if second is None else second.date(),
+            dated,
         )
         judgement = self._judgements.get(key)
         if judgement is None:
@@ -163,6 +186,7 @@ class _Window:
                 None if second is None else _day(second),
                 inside=self.inside,
                 outside=self.outside,
+                dated=dated,
             )
             judgement = self._judgements[key] = Judgement(verdict, text)
         return judgement
@@ -218,20 +242,22 @@ class VerdictRules:
         """Start of the access-key window: ``as_of`` minus the access-key maximum age."""
         return self._key.cutoff
 
-    def password(self, last_used: datetime | None, set_at: datetime) -> Judgement:
+    def password(
+        self, last_used: datetime | None, set_at: datetime, dated: PasswordDate = PASSWORD_SET
+    ) -> Judgement:
         """Judge a console password.
 
         ``last_used`` is report ``password_last_used`` / API ``PasswordLastUsed`` (``None`` when no
         sign-in is recorded); ``set_at`` is ``password_last_changed``, or ``user_creation_time``
-        when the password's date is unknown.
+        when the password's date is unknown, and ``dated`` says which (for the reason's words).
         """
         window = self._password
         if last_used is not None and last_used >= window.cutoff:
             return window.judgement(_IN_USE, _SIGNED_IN, last_used)
         if set_at >= window.cutoff:
             if last_used is None:
-                return window.judgement(_NEW, _NO_SIGN_IN_YET, set_at)
-            return window.judgement(_NEW, _SET_AGAIN, last_used, set_at)
+                return window.judgement(_NEW, _NO_SIGN_IN_YET, set_at, dated=dated)
+            return window.judgement(_NEW, _SET_AGAIN, last_used, set_at, dated)
         if (
             self._gap_in_window
             and set_at < PASSWORD_GAP_END
@@ -246,8 +272,8 @@ class VerdictRules:
             return window.judgement(_UNCERTAIN, _SIGN_IN_BEFORE_TRACKING, last_used)
         if last_used is None:
             if set_at >= PASSWORD_TRACKING_START:
-                return window.judgement(_NEVER_USED, _NO_SIGN_IN_SINCE_SET, set_at)
-            return window.judgement(_UNUSED, _NO_SIGN_IN_SINCE_TRACKING, set_at)
+                return window.judgement(_NEVER_USED, _NO_SIGN_IN_SINCE_SET, set_at, dated=dated)
+            return window.judgement(_UNUSED, _NO_SIGN_IN_SINCE_TRACKING, set_at, dated=dated)
         return window.judgement(_UNUSED, _SIGNED_IN_BEFORE, last_used)
 
     def access_key(self, last_used: datetime | None, created: datetime) -> Judgement:
