@@ -390,6 +390,8 @@ def test_indexes_in_errors_are_the_documents_own_from_zero():
         ),
         ("quarantine_days", -1, "policy: 'quarantine_days' must not be negative, got -1"),
         ("exempt_tag", 7, "policy: 'exempt_tag' must be str, got 7"),
+        ("exempt_tag", "", "policy: 'exempt_tag' must not be empty"),
+        ("exempt_tag", None, "policy: 'exempt_tag' must not be null"),
     ],
 )
 def test_bad_policy_values_are_named(field, value, message):

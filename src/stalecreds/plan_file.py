@@ -158,8 +158,10 @@ def _policy(r: _Reader, data: dict[str, Any]) -> PlanPolicy:
     days = r.get(data, "quarantine_days", int, "policy")
     if days < 0:
         raise r.fail("policy", f"'quarantine_days' must not be negative, got {days}")
-    tag = r.optional(data, "exempt_tag", str, "policy") if "exempt_tag" in data else None
-    return PlanPolicy(data["key_action"], data["password_action"], days, tag or DEFAULT_TAG_KEY)
+    tag = r.get(data, "exempt_tag", str, "policy") if "exempt_tag" in data else DEFAULT_TAG_KEY
+    if not tag:
+        raise r.fail("policy", "'exempt_tag' must not be empty")
+    return PlanPolicy(data["key_action"], data["password_action"], days, tag)
 
 
 def plan_from_json(text: str, name: str) -> Plan:
