@@ -274,8 +274,12 @@ def test_key_used_since_the_plan_is_skipped(account, iam, journal_path):
     used = account.now - timedelta(hours=1)
     moto_iam_backend().users["stale-key"].access_keys[0].last_used = _last_used(used)
     results = Run(iam, journal_path).apply(plan)
+    cutoff = plan.steps[0].unused_before.isoformat()
     assert [(r.outcome, r.detail) for r in results] == [
-        (Outcome.SKIPPED, f"used since the plan was made: {used.isoformat()}"),
+        (
+            Outcome.SKIPPED,
+            f"last used {used.isoformat()}, on or after the plan's cut-off {cutoff}",
+        ),
         (Outcome.APPLIED, "access key deactivated"),
     ]
     assert key_status(iam, "stale-key", account.stale_key) == "Active"
@@ -298,7 +302,10 @@ def test_key_used_at_the_window_start_is_skipped(account, iam, journal_path):
     moto_iam_backend().users["stale-key"].access_keys[0].last_used = _last_used(at)
     results = Run(iam, journal_path).apply(plan)
     assert [(r.outcome, r.detail) for r in results] == [
-        (Outcome.SKIPPED, f"used since the plan was made: {at.isoformat()}")
+        (
+            Outcome.SKIPPED,
+            f"last used {at.isoformat()}, on or after the plan's cut-off {at.isoformat()}",
+        )
     ]
 
 
@@ -339,8 +346,9 @@ def test_password_used_since_the_plan_is_skipped(account, iam, journal_path):
     used = account.now - timedelta(minutes=5)
     moto_iam_backend().users["stale-pw"].password_last_used = used
     results = Run(iam, journal_path).apply(plan)
+    cutoff = plan.steps[0].unused_before.isoformat()
     assert [(r.outcome, r.detail) for r in results] == [
-        (Outcome.SKIPPED, f"signed in since the plan was made: {used.isoformat()}")
+        (Outcome.SKIPPED, f"signed in {used.isoformat()}, on or after the plan's cut-off {cutoff}")
     ]
     assert login_profile(iam, "stale-pw") is not None
 
@@ -452,7 +460,8 @@ def test_rerunning_a_finished_plan_does_nothing(account, iam, journal_path):
     assert [(r.outcome, r.detail) for r in again] == [
         (Outcome.ALREADY_DONE, "applied in an earlier run")
     ] * 4
-    assert calls.operations() == []
+    # Each is confirmed live with one read; nothing is changed or journalled.
+    assert calls.operations() == ["GetLoginProfile"] + ["ListAccessKeys"] * 3
     assert journal_path.read_text(encoding="utf-8") == lines
 
 

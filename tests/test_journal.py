@@ -12,10 +12,14 @@ import pytest
 from stalecreds import journal as journal_module
 from stalecreds.errors import InputError
 from stalecreds.journal import (
+    TORN_WRITE,
     Journal,
+    JournalContents,
+    check_journal,
     deactivations,
     default_journal_path,
     journal_directory,
+    load_journal,
     read_journal,
     step_outcomes,
 )
@@ -147,6 +151,134 @@ def test_a_journal_that_is_not_utf8_is_an_error(tmp_path):
         read_journal(path)
 
 
+def test_a_torn_last_line_is_reported_by_its_number(tmp_path):
+    path = tmp_path / "j.jsonl"
+    start = json.dumps({"event": "apply-start", "plan_id": "p1"})
+    path.write_text(f"{start}\n{start[:11]}", encoding="utf-8")
+    assert load_journal(path) == JournalContents([{"event": "apply-start", "plan_id": "p1"}], (2,))
+    # Cut even shorter, or inside a multi-byte character: still the start of a record.
+    path.write_text(f"{start}\n{{", encoding="utf-8")
+    assert load_journal(path).torn_lines == (2,)
+    path.write_bytes(f"{start}\n".encode() + '{"event": "step-end", "user": "bø'.encode()[:-1])
+    assert load_journal(path).torn_lines == (2,)
+
+
+def test_a_whole_last_record_without_its_newline_is_kept(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"event": "apply-start", "plan_id": "p1"}', encoding="utf-8")
+    assert load_journal(path) == JournalContents([{"event": "apply-start", "plan_id": "p1"}], ())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("hello\n", "line 1: not a journal line: Expecting value"),  # echo hello > j.jsonl
+        ("hello", "line 1: not a journal record"),  # not the start of a record either
+        ('{"event": "apply-start"}\n{"evt', "line 2: not a journal record"),
+        ('{"event": "step-start", "step_id": "s1"\n', "line 1: not a journal line: Expecting"),
+    ],
+)
+def test_only_a_cut_short_record_at_the_very_end_is_tolerated(tmp_path, text, message):
+    path = tmp_path / "j.jsonl"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_journal(path)
+    assert str(caught.value).startswith(f"{path}, {message}")
+
+
+def test_a_record_glued_onto_a_torn_one_is_recovered(tmp_path):
+    # What earlier versions wrote after a crash: the next apply-start straight after the piece.
+    path = tmp_path / "j.jsonl"
+    step = {"event": "step-start", "step_id": "s1"}
+    path.write_text(
+        json.dumps({"event": "apply-start", "plan_id": "p1"})
+        + "\n"
+        + json.dumps(step)
+        + "\n"
+        + '{"event": "step-end", "step_id": "s1", "outcome": "app'
+        + json.dumps({"event": "apply-start", "plan_id": "p1"})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert load_journal(path) == JournalContents(
+        [
+            {"event": "apply-start", "plan_id": "p1"},
+            step,
+            {"event": "apply-start", "plan_id": "p1"},
+        ],
+        (3,),
+    )
+
+
+def test_appending_after_a_torn_line_starts_a_fresh_line_and_keeps_the_piece(tmp_path):
+    path = tmp_path / "j.jsonl"
+    start = json.dumps({"event": "apply-start", "plan_id": "p1"})
+    step_end = json.dumps({"event": "step-end", "step_id": "s1", "outcome": "applied"})
+    path.write_text(f"{start}\n{step_end[:30]}", encoding="utf-8")
+    with Journal(path) as journal:
+        journal.record("apply-start", plan_id="p1")
+    records = [{k: v for k, v in r.items() if k != "time"} for r in lines_of(path)]
+    assert records == [
+        {"event": "apply-start", "plan_id": "p1"},
+        {"event": TORN_WRITE, "line": 2, "fragment": step_end[:30]},
+        {"event": "apply-start", "plan_id": "p1"},
+    ]
+    assert load_journal(path).torn_lines == ()
+
+
+def test_appending_after_a_whole_record_without_newline_adds_only_the_newline(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"event": "apply-start", "plan_id": "p1"}', encoding="utf-8")
+    with Journal(path) as journal:
+        journal.record("apply-start", plan_id="p1")
+    assert [r["event"] for r in lines_of(path)] == ["apply-start", "apply-start"]
+
+
+def test_a_journal_refuses_to_append_to_a_file_that_ends_in_garbage(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_text("hello", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1: not a journal record"):
+        Journal(path)
+    assert path.read_text(encoding="utf-8") == "hello"
+
+
+# --- whose journal ----------------------------------------------------------------------------
+
+
+def test_check_journal_accepts_a_new_journal_and_the_plans_own():
+    check_journal([], "j.jsonl", "p1")
+    records = [
+        {"event": "apply-start", "plan_id": "p1"},
+        {"event": "step-end", "step_id": "s1", "outcome": "applied"},
+        {"event": "apply-start", "plan_id": "p1"},
+    ]
+    check_journal(records, "j.jsonl", "p1")
+    check_journal(records, "j.jsonl")
+    # A torn first apply-start, set aside, is still the plan's journal.
+    check_journal([{"event": TORN_WRITE, "line": 1, "fragment": "{"}, *records], "j.jsonl", "p1")
+
+
+def test_check_journal_refuses_another_plans_journal():
+    records = [
+        {"event": "apply-start", "plan_id": "p1"},
+        {"event": "step-end", "step_id": "s1", "outcome": "applied"},
+    ]
+    with pytest.raises(InputError) as caught:
+        check_journal(records, "j.jsonl", "p2")
+    assert str(caught.value) == (
+        "j.jsonl: this journal is of plan p1, not of plan p2; apply with the plan's own journal "
+        "(leave out --journal) or a new file"
+    )
+
+
+def test_check_journal_refuses_records_that_do_not_begin_with_apply_start():
+    with pytest.raises(InputError) as caught:
+        check_journal([{"event": "step-end", "step_id": "s1"}], "j.jsonl", "p1")
+    assert str(caught.value) == (
+        "j.jsonl: not a stalecreds journal (it begins with 'step-end', not apply-start)"
+    )
+
+
 # --- step outcomes ----------------------------------------------------------------------------
 
 
@@ -199,11 +331,12 @@ def test_deactivations_over_a_folder(tmp_path):
         {**deactivated("AKIADELETED", "2025-05-01T00:00:05+00:00"), "action": "delete-access-key"},
         {**deactivated("AKIANOTIME", "2025-05-01T00:00:06+00:00"), "time": "soon"},
     )
-    write_lines(
+    torn = write_lines(
         folder / "20250510T000000Z-bbbb.jsonl",
         deactivated("AKIATWO", "2025-05-10T12:00:00+00:00"),
-        '{"event": "step-end", "torn',
     )
+    with torn.open("a", encoding="utf-8") as file:
+        file.write('{"event": "step-end", "torn')  # a crash-cut last line: no newline
     # Unreadable journals and other files are passed over.
     write_lines(folder / "broken.jsonl", "not json", deactivated("AKIABROKEN", "2025-05-11"))
     write_lines(folder / "notes.txt", deactivated("AKIATXT", "2025-05-12T00:00:00+00:00"))

@@ -157,6 +157,7 @@ def test_document_shape_is_exact():
         "key_action": "delete",
         "password_action": "reset",
         "quarantine_days": 14,
+        "exempt_tag": "stalecreds:exempt",
     }
     assert data["steps"][1] == {
         "step_id": "111122223333/bob/AKIABOB0000000000001/delete-access-key",
@@ -265,46 +266,46 @@ def test_a_json_array_is_not_a_plan():
 def test_missing_step_field_is_named(field):
     data = document()
     del data["steps"][1][field]
-    assert str(error_of(data)) == f"plan.json: steps[2]: missing field {field!r}"
+    assert str(error_of(data)) == f"plan.json: steps[1]: missing field {field!r}"
 
 
 def test_missing_expect_and_evidence_fields_are_named():
     data = document()
     del data["steps"][0]["expect"]["unused_before"]
-    assert str(error_of(data)) == "plan.json: steps[1].expect: missing field 'unused_before'"
+    assert str(error_of(data)) == "plan.json: steps[0].expect: missing field 'unused_before'"
     data = document()
     del data["steps"][2]["evidence"]["last_used_service"]
-    assert str(error_of(data)) == "plan.json: steps[3].evidence: missing field 'last_used_service'"
+    assert str(error_of(data)) == "plan.json: steps[2].evidence: missing field 'last_used_service'"
 
 
 def test_bad_action_is_named():
     data = document()
     data["steps"][0]["action"] = "disable-access-key"
     assert str(error_of(data)) == (
-        "plan.json: steps[1]: 'action' has an unknown value 'disable-access-key'"
+        "plan.json: steps[0]: 'action' has an unknown value 'disable-access-key'"
     )
 
 
 @pytest.mark.parametrize(
     ("where", "field", "value", "message"),
     [
-        ("step", "kind", "certificate", "steps[1]: 'kind' has an unknown value 'certificate'"),
+        ("step", "kind", "certificate", "steps[0]: 'kind' has an unknown value 'certificate'"),
         (
             "expect",
             "status",
             "Disabled",
-            "steps[1].expect: 'status' has an unknown value 'Disabled'",
+            "steps[0].expect: 'status' has an unknown value 'Disabled'",
         ),
         (
             "evidence",
             "verdict",
             "stale",
-            "steps[1].evidence: 'verdict' has an unknown value 'stale'",
+            "steps[0].evidence: 'verdict' has an unknown value 'stale'",
         ),
-        ("step", "slot", True, "steps[1]: 'slot' must be int, got True"),
-        ("step", "slot", "2", "steps[1]: 'slot' must be int, got '2'"),
-        ("step", "user", None, "steps[1]: 'user' must not be null"),
-        ("step", "access_key_id", None, "steps[1]: an access key step needs an access_key_id"),
+        ("step", "slot", True, "steps[0]: 'slot' must be int, got True"),
+        ("step", "slot", "2", "steps[0]: 'slot' must be int, got '2'"),
+        ("step", "user", None, "steps[0]: 'user' must not be null"),
+        ("step", "access_key_id", None, "steps[0]: an access key step needs an access_key_id"),
     ],
 )
 def test_bad_step_values_are_named(where, field, value, message):
@@ -334,23 +335,23 @@ def test_bad_step_time_is_named():
     data = document()
     data["steps"][1]["expect"]["unused_before"] = "2025-13-01T00:00:00+00:00"
     assert str(error_of(data)) == (
-        "plan.json: steps[2].expect: 'unused_before' is not an ISO 8601 time: "
+        "plan.json: steps[1].expect: 'unused_before' is not an ISO 8601 time: "
         "'2025-13-01T00:00:00+00:00'"
     )
     data = document()
     data["steps"][0]["evidence"]["last_used"] = "2024-11-01"
     assert str(error_of(data)) == (
-        "plan.json: steps[1].evidence: 'last_used' has no UTC offset: '2024-11-01'"
+        "plan.json: steps[0].evidence: 'last_used' has no UTC offset: '2024-11-01'"
     )
 
 
 def test_bad_exclusion_is_named():
     data = document()
     del data["excluded"][1]["reason"]
-    assert str(error_of(data)) == "plan.json: excluded[2]: missing field 'reason'"
+    assert str(error_of(data)) == "plan.json: excluded[1]: missing field 'reason'"
     data = document()
     data["excluded"][0]["verdict"] = "fine"
-    assert str(error_of(data)) == "plan.json: excluded[1]: 'verdict' has an unknown value 'fine'"
+    assert str(error_of(data)) == "plan.json: excluded[0]: 'verdict' has an unknown value 'fine'"
 
 
 def test_bad_caller_and_policy_are_named():
@@ -363,6 +364,48 @@ def test_bad_caller_and_policy_are_named():
     data = document()
     del data["steps"]
     assert str(error_of(data)) == "plan.json: plan: missing field 'steps'"
+
+
+def test_indexes_in_errors_are_the_documents_own_from_zero():
+    # steps[1] in the JSON is the second step: the error says steps[1], as jq and editors do.
+    data = document()
+    data["steps"][1]["action"] = "disable-access-key"
+    assert str(error_of(data)) == (
+        "plan.json: steps[1]: 'action' has an unknown value 'disable-access-key'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "key_action",
+            "disable",
+            "policy: 'key_action' has an unknown value 'disable' (one of ('deactivate', 'delete'))",
+        ),
+        (
+            "password_action",
+            "lock",
+            "policy: 'password_action' has an unknown value 'lock' (one of ('delete', 'reset'))",
+        ),
+        ("quarantine_days", -1, "policy: 'quarantine_days' must not be negative, got -1"),
+        ("exempt_tag", 7, "policy: 'exempt_tag' must be str, got 7"),
+        ("exempt_tag", "", "policy: 'exempt_tag' must not be empty"),
+        ("exempt_tag", None, "policy: 'exempt_tag' must not be null"),
+    ],
+)
+def test_bad_policy_values_are_named(field, value, message):
+    data = document()
+    data["policy"][field] = value
+    assert str(error_of(data)) == f"plan.json: {message}"
+
+
+def test_the_exemption_tag_round_trips_and_defaults_for_older_plans():
+    tagged = PLAN._replace(policy=PLAN.policy._replace(exempt_tag="team:keep"))
+    assert read(json.loads(plan_to_json(tagged))).policy.exempt_tag == "team:keep"
+    data = document()
+    del data["policy"]["exempt_tag"]  # a plan written before the tag was recorded
+    assert read(data).policy == PlanPolicy("delete", "reset", 14, "stalecreds:exempt")
 
 
 def test_max_age_below_one_day_is_refused():

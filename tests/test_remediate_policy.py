@@ -89,6 +89,7 @@ def test_the_policy_allows_nothing_more():
         "iam:GetLoginProfile",
         "iam:GetUser",
         "iam:ListAccessKeys",
+        "iam:ListUserTags",
         "iam:UpdateAccessKey",
         "iam:UpdateLoginProfile",
     ]
@@ -259,6 +260,7 @@ NEEDED = {
         "stale-key",
         recheck_denied("iam:GetAccessKeyLastUsed"),
     ),
+    "iam:ListUserTags": ("deactivate", "stale-key", recheck_denied("iam:ListUserTags")),
     "iam:UpdateAccessKey": ("deactivate", "stale-key", denied("iam:UpdateAccessKey")),
     "iam:DeleteAccessKey": ("delete", "old-inactive", denied("iam:DeleteAccessKey")),
     "iam:GetLoginProfile": ("delete", "stale-pw", recheck_denied("iam:GetLoginProfile")),

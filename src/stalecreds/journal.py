@@ -1,9 +1,23 @@
-"""The apply journal: append-only JSON lines, flushed and fsynced before each IAM call returns.
+"""The apply journal: append-only JSON lines, flushed and fsynced before each IAM call is made.
 
 Every step of an apply is written twice: ``step-start`` before the IAM call and ``step-end``
 after it, with the outcome. An interrupted apply therefore leaves a ``step-start`` with no end,
 and a re-run knows exactly what may have happened. ``undo`` appends ``undo-start``/``undo-end``
-records to the same file. Secrets are never written.
+records to the same file. Secrets are never written. A journal belongs to one plan: it begins
+with an ``apply-start`` record naming the plan, and every later ``apply-start`` names the same.
+
+A crash (or power loss) while a record is written can leave its line unfinished: the last line
+of the file without its newline. Readers ignore that one line (:attr:`JournalContents.torn_lines`)
+— its record never fully reached disk, and no IAM call was made on its strength — and the next
+:class:`Journal` opened on the file moves it out of the way (see :meth:`Journal.__init__`).
+What such a line means, record by record:
+
+* ``apply-start``/``undo-start`` torn: no IAM call followed (it comes only after the fsync).
+* ``step-start`` torn: the IAM call of that step was not made; the step has no record yet.
+* ``step-end`` torn: the call may have been made; its intact ``step-start`` stays the step's last
+  record, so a re-run and ``undo`` treat the step as interrupted and re-check live IAM.
+* ``undo-end`` torn: the reactivation may have been made; the step stays pending and the next
+  ``undo`` finds the key Active (nothing to do) or reactivates it.
 
 Default location: ``<user data dir>/stalecreds/journals/<plan_id>.jsonl`` (platformdirs).
 """
@@ -15,11 +29,18 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from platformdirs import user_data_path
 
 from stalecreds.errors import InputError
+
+TORN_WRITE = "torn-write"
+"""The event a :class:`Journal` records when it set aside an unfinished last line."""
+
+_RECORD_START = '{"event": "'
+"""How every record this module writes begins (``json.dumps`` of a dict whose first key is
+``event``): an unfinished line is one that starts like this, or is a shorter piece of it."""
 
 
 def journal_directory() -> Path:
@@ -32,13 +53,183 @@ def default_journal_path(plan_id: str) -> Path:
     return journal_directory() / f"{plan_id}.jsonl"
 
 
+class JournalContents(NamedTuple):
+    """A journal as read.
+
+    ``records`` in file order; ``torn_lines``: the 1-based numbers of the lines that held a
+    write a crash cut short, ignored (empty when every line was whole).
+    """
+
+    records: list[dict[str, Any]]
+    torn_lines: tuple[int, ...]
+
+
+def _unfinished(fragment: str) -> bool:
+    """Whether ``fragment`` (text that is not valid JSON) is the beginning of a record."""
+    return fragment.startswith(_RECORD_START) or _RECORD_START.startswith(fragment)
+
+
+def _as_record(text: str) -> dict[str, Any] | None:
+    """``text`` as a journal record (a JSON object with an ``event``), else ``None``."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) and "event" in record else None
+
+
+def _glued(line: str) -> dict[str, Any] | None:
+    """The whole record at the end of ``line`` when an unfinished one precedes it, else ``None``.
+
+    Earlier versions appended the next record straight onto an unfinished last line, and such
+    journals must stay undoable. A record's text cannot contain ``{"event": "`` except at its
+    start (JSON escapes quotes inside strings), so the whole record begins at its next one.
+    """
+    start = line.find(_RECORD_START, 1)
+    if start < 0 or not _unfinished(line[:start]):
+        return None
+    return _as_record(line[start:])
+
+
+def load_journal(path: Path) -> JournalContents:
+    """All records of a journal, in order, and the numbers of the lines a crash cut short.
+
+    A missing file has no records. A cut-short line is tolerated in two places only: the last
+    line, when it has no newline and starts like a record (``{"event": "…``); and a line where
+    such a piece is directly followed by a whole record (as earlier versions wrote them),
+    whose record is kept. Raises :class:`InputError` naming the file (and the line) for anything
+    else unreadable: a malformed or non-record line anywhere, bytes that are not UTF-8.
+    """
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return JournalContents([], ())
+    except OSError as error:
+        raise InputError(name, f"cannot read the journal: {error}") from None
+    head, _, tail = data.rpartition(b"\n")
+    try:
+        lines = head.decode("utf-8").split("\n") if head else []
+    except UnicodeDecodeError as error:
+        raise InputError(name, f"cannot read the journal: {error}") from None
+    records: list[dict[str, Any]] = []
+    torn: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            glued = _glued(line)
+            if glued is None:
+                raise InputError(name, f"not a journal line: {error.msg}", line=number) from None
+            torn.append(number)
+            records.append(glued)
+            continue
+        if not isinstance(record, dict) or "event" not in record:
+            raise InputError(name, "not a journal record", line=number)
+        records.append(record)
+    if tail.strip():
+        number = len(lines) + 1
+        last = _last_line(tail)
+        if isinstance(last, dict):
+            records.append(last)  # whole: only its newline is missing
+        elif last:
+            torn.append(number)
+        else:
+            raise InputError(name, "not a journal record", line=number)
+    return JournalContents(records, tuple(torn))
+
+
+def _last_line(tail: bytes) -> dict[str, Any] | bool:
+    """A last line without newline: its record if whole, ``True`` if cut short, else ``False``."""
+    try:
+        whole = _as_record(tail.decode("utf-8"))
+    except UnicodeDecodeError:
+        whole = None  # cut inside a multi-byte character
+    if whole is not None:
+        return whole
+    return _unfinished(tail.decode("utf-8", errors="replace"))
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """All records of a journal, in order (:func:`load_journal` without the torn-line number)."""
+    return load_journal(path).records
+
+
+def check_journal(records: list[dict[str, Any]], name: str, plan_id: str | None = None) -> None:
+    """Refuse records that are not a stalecreds journal, or (with ``plan_id``) another plan's.
+
+    No records is a new journal and passes. Otherwise the first record (a ``torn-write`` aside)
+    must be ``apply-start``, and with ``plan_id`` every ``apply-start`` must name that plan:
+    step IDs repeat across plans, so another plan's journal would make apply report steps as
+    done that it never did. Raises :class:`InputError` naming the file.
+    """
+    first = next((r for r in records if r["event"] != TORN_WRITE), None)
+    if first is None:
+        return
+    if first["event"] != "apply-start":
+        raise InputError(
+            name, f"not a stalecreds journal (it begins with {first['event']!r}, not apply-start)"
+        )
+    if plan_id is None:
+        return
+    for record in records:
+        if record["event"] == "apply-start" and record.get("plan_id") != plan_id:
+            raise InputError(
+                name,
+                f"this journal is of plan {record.get('plan_id')}, not of plan {plan_id}; "
+                "apply with the plan's own journal (leave out --journal) or a new file",
+            )
+
+
 class Journal:
     """An open journal file; each :meth:`record` is one durable line."""
 
     def __init__(self, path: Path) -> None:
+        """Open ``path`` for appending (creating it and its folders).
+
+        If the file ends in an unfinished record (see :func:`load_journal`), the next record
+        must not be written onto it: the unfinished bytes are cut off and kept, as text, in a
+        ``torn-write`` record (``line``, ``fragment``), so the file stays one record per line.
+        This is the one change ever made to written bytes, and it is safe: those bytes were
+        never a record, and a crash during it leaves either the old or the repaired file. A
+        whole record missing only its newline gets the newline. Raises :class:`InputError` when
+        the last line is neither (call :func:`load_journal` first to report it).
+        """
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        torn = self._end_cleanly(path)
         self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        if torn is not None:
+            line, fragment = torn
+            self.record(TORN_WRITE, line=line, fragment=fragment)
+
+    @staticmethod
+    def _end_cleanly(path: Path) -> tuple[int, str] | None:
+        """Make the file end with a newline; the (line, text) of an unfinished record cut off."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise InputError(str(path), f"cannot read the journal: {error}") from None
+        if not data or data.endswith(b"\n"):
+            return None
+        head, newline, tail = data.rpartition(b"\n")
+        line = head.count(b"\n") + (2 if newline else 1)
+        last = _last_line(tail) if tail.strip() else {}
+        if last is False:
+            raise InputError(str(path), "not a journal record", line=line)
+        with open(path, "r+b") as file:
+            if isinstance(last, dict):  # a whole record or blanks: only the newline is missing
+                file.seek(0, os.SEEK_END)
+                file.write(b"\n")
+            else:
+                file.truncate(len(head) + len(newline))
+            file.flush()
+            os.fsync(file.fileno())
+        return None if isinstance(last, dict) else (line, tail.decode("utf-8", errors="replace"))
 
     def record(self, event: str, **fields: Any) -> None:
         """Append one event with the current UTC time, then flush and fsync."""
@@ -56,34 +247,6 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def read_journal(path: Path) -> list[dict[str, Any]]:
-    """All records of a journal, in order. A torn last line (a crash mid-write) is ignored.
-
-    Raises :class:`InputError` naming the file and line for anything else unreadable.
-    """
-    name = str(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(name, f"cannot read the journal: {error}") from None
-    records: list[dict[str, Any]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            if number == len(lines):
-                break  # torn final write
-            raise InputError(name, f"not a journal line: {error.msg}", line=number) from None
-        if not isinstance(record, dict) or "event" not in record:
-            raise InputError(name, "not a journal record", line=number)
-        records.append(record)
-    return records
 
 
 _UNDONE = ("reactivated", "recreated")

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from stalecreds.assessment import Assessment
+from stalecreds.exemptions import DEFAULT_TAG_KEY
 from stalecreds.model import AccessKey, CredentialKind, Password, Status
 from stalecreds.remediation import Action
 from stalecreds.verdicts import Thresholds, Verdict
@@ -29,11 +30,16 @@ PLANNABLE_VERDICTS = frozenset({Verdict.UNUSED, Verdict.NEVER_USED})
 
 
 class PlanPolicy(NamedTuple):
-    """What to do per kind: keys ``deactivate`` or ``delete``; passwords ``delete`` or ``reset``."""
+    """What to do per kind: keys ``deactivate`` or ``delete``; passwords ``delete`` or ``reset``.
+
+    ``quarantine_days``: days an Inactive key stays before it is deleted. ``exempt_tag``: the IAM
+    user tag that exempted users when the plan was made; apply skips a user carrying it then.
+    """
 
     key_action: str = "deactivate"
     password_action: str = "delete"
     quarantine_days: int = DEFAULT_QUARANTINE_DAYS
+    exempt_tag: str = DEFAULT_TAG_KEY
 
 
 class Caller(NamedTuple):
@@ -141,10 +147,10 @@ def build_plan(
     quarantine counts from the latest of that and the key's last use. Raises ``ValueError`` for
     an unknown policy action.
     """
-    if policy.key_action not in ("deactivate", "delete"):
-        raise ValueError(f"unknown key action {policy.key_action!r}")
-    if policy.password_action not in ("delete", "reset"):
+    if planned_action(CredentialKind.PASSWORD, None, policy) is None:
         raise ValueError(f"unknown password action {policy.password_action!r}")
+    if planned_action(CredentialKind.ACCESS_KEY, Status.ACTIVE, policy) is None:
+        raise ValueError(f"unknown key action {policy.key_action!r}")
     deactivated_at = deactivated_at or {}
     key_cutoff = as_of - timedelta(days=thresholds.access_key_days)
     password_cutoff = as_of - timedelta(days=thresholds.password_days)
@@ -166,21 +172,15 @@ def build_plan(
             excluded.append(_exclusion(assessment, reason))
             continue
         if isinstance(credential, Password):
-            action = (
-                Action.DELETE_LOGIN_PROFILE
-                if policy.password_action == "delete"
-                else Action.RESET_LOGIN_PROFILE
-            )
-            steps.append(_step(assessment, action, None, None, None, password_cutoff, "password"))
+            action = planned_action(CredentialKind.PASSWORD, None, policy)
+            assert action is not None  # checked above
+            steps.append(_step(assessment, action, None, None, None, password_cutoff))
             continue
         assert isinstance(credential, AccessKey)  # certificates are never findings
         key_id = credential.access_key_id or ""
         if credential.status is Status.ACTIVE:
-            action = (
-                Action.DEACTIVATE_ACCESS_KEY
-                if policy.key_action == "deactivate"
-                else Action.DELETE_ACCESS_KEY
-            )
+            action = planned_action(CredentialKind.ACCESS_KEY, Status.ACTIVE, policy)
+            assert action is not None  # checked above
         else:
             # The latest evidence of when the key stopped working: an apply's deactivation, the
             # first scan that saw it Inactive, or else its last use (or creation).
@@ -196,9 +196,7 @@ def build_plan(
                 continue
             action = Action.DELETE_ACCESS_KEY
         steps.append(
-            _step(
-                assessment, action, credential.slot, key_id, credential.status, key_cutoff, key_id
-            )
+            _step(assessment, action, credential.slot, key_id, credential.status, key_cutoff)
         )
     # One account: its ID. Several: "" (each step names its own). None: the caller's, if known.
     if len(accounts) == 1:
@@ -218,6 +216,36 @@ def build_plan(
         tuple(steps),
         tuple(excluded),
     )
+
+
+def planned_action(
+    kind: CredentialKind, status: Status | None, policy: PlanPolicy
+) -> Action | None:
+    """The remedy a plan with ``policy`` gives a credential of ``kind`` with key ``status``.
+
+    Passwords (``status`` ``None``): delete or reset the login profile, per ``password_action``.
+    Active keys: deactivate or delete, per ``key_action``. Inactive keys: delete (staged
+    clean-up). ``None`` for a combination no plan holds (an unknown policy value, a key without
+    a status, a password with one).
+    """
+    if kind is CredentialKind.PASSWORD:
+        if status is not None:
+            return None
+        return _PASSWORD_ACTIONS.get(policy.password_action)
+    if kind is not CredentialKind.ACCESS_KEY or status is None:
+        return None
+    if status is Status.INACTIVE:
+        return Action.DELETE_ACCESS_KEY
+    return _KEY_ACTIONS.get(policy.key_action)
+
+
+_PASSWORD_ACTIONS = {"delete": Action.DELETE_LOGIN_PROFILE, "reset": Action.RESET_LOGIN_PROFILE}
+_KEY_ACTIONS = {"deactivate": Action.DEACTIVATE_ACCESS_KEY, "delete": Action.DELETE_ACCESS_KEY}
+
+
+def step_id_of(account_id: str, user: str, access_key_id: str | None, action: Action) -> str:
+    """A step's ID: ``account/user/<access key ID or "password">/action``, stable across runs."""
+    return f"{account_id}/{user}/{access_key_id or 'password'}/{action.value}"
 
 
 def _exclusion(assessment: Assessment, reason: str) -> Exclusion:
@@ -243,11 +271,10 @@ def _step(
     key_id: str | None,
     status: Status | None,
     cutoff: datetime,
-    target: str,
 ) -> Step:
     owner = assessment.owner
     return Step(
-        f"{owner.account_id}/{owner.user}/{target}/{action.value}",
+        step_id_of(owner.account_id, owner.user, key_id, action),
         owner.account_id,
         owner.user,
         owner.arn,

@@ -5,13 +5,17 @@ Shape (``plan_version`` 1)::
     {"plan_version": 1, "plan_id": "…", "created": "…", "account_id": "111122223333",
      "caller": {"arn": "…", "account_id": "…", "access_key_id": "AKIA…"} | null,
      "as_of": "…", "max_age_days": {"password": 90, "access_key": 90},
-     "policy": {"key_action": "deactivate", "password_action": "delete", "quarantine_days": 30},
+     "policy": {"key_action": "deactivate", "password_action": "delete", "quarantine_days": 30,
+                "exempt_tag": "stalecreds:exempt"},
      "steps": [{"step_id", "account_id", "user", "arn", "kind", "slot", "access_key_id",
                 "action", "expect": {"status": "Active" | null, "unused_before": "…"},
                 "evidence": {"verdict", "reason", "created", "last_used", "last_used_region",
                              "last_used_service"}}],
      "excluded": [{"account_id", "user", "arn", "kind", "slot", "access_key_id", "verdict",
                    "reason"}]}
+
+``policy.exempt_tag`` may be missing (plans written before it was recorded): the default tag.
+Errors name fields by their JSON path, indexes from 0 as in the document (``steps[0]``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from stalecreds.errors import InputError
+from stalecreds.exemptions import DEFAULT_TAG_KEY
 from stalecreds.model import CredentialKind, Status
 from stalecreds.plan import Caller, Evidence, Exclusion, Plan, PlanPolicy, Step
 from stalecreds.remediation import Action
@@ -143,6 +148,22 @@ class _Reader:
             raise self.fail(where, f"{key!r} has an unknown value {value!r}") from None
 
 
+def _policy(r: _Reader, data: dict[str, Any]) -> PlanPolicy:
+    """The plan's ``policy``: each value one the ``plan`` command can write."""
+    choices = {"key_action": ("deactivate", "delete"), "password_action": ("delete", "reset")}
+    for key, allowed in choices.items():
+        value = r.get(data, key, str, "policy")
+        if value not in allowed:
+            raise r.fail("policy", f"{key!r} has an unknown value {value!r} (one of {allowed})")
+    days = r.get(data, "quarantine_days", int, "policy")
+    if days < 0:
+        raise r.fail("policy", f"'quarantine_days' must not be negative, got {days}")
+    tag = r.get(data, "exempt_tag", str, "policy") if "exempt_tag" in data else DEFAULT_TAG_KEY
+    if not tag:
+        raise r.fail("policy", "'exempt_tag' must not be empty")
+    return PlanPolicy(data["key_action"], data["password_action"], days, tag)
+
+
 def plan_from_json(text: str, name: str) -> Plan:
     """Read a plan document. Raises :class:`PlanFormatError` naming the file and the field."""
     try:
@@ -166,7 +187,7 @@ def plan_from_json(text: str, name: str) -> Plan:
     ages = r.get(data, "max_age_days", dict, "plan")
     policy = r.get(data, "policy", dict, "plan")
     steps = []
-    for number, item in enumerate(r.get(data, "steps", list, "plan"), start=1):
+    for number, item in enumerate(r.get(data, "steps", list, "plan")):
         where = f"steps[{number}]"
         expect = r.get(item, "expect", dict, where)
         evidence = r.get(item, "evidence", dict, where)
@@ -206,7 +227,7 @@ def plan_from_json(text: str, name: str) -> Plan:
             r.enum(item, "verdict", Verdict, f"excluded[{n}]"),
             r.get(item, "reason", str, f"excluded[{n}]"),
         )
-        for n, item in enumerate(r.get(data, "excluded", list, "plan"), start=1)
+        for n, item in enumerate(r.get(data, "excluded", list, "plan"))
     ]
     try:
         thresholds = Thresholds(
@@ -222,11 +243,7 @@ def plan_from_json(text: str, name: str) -> Plan:
         caller,
         r.moment(data, "as_of", "plan"),
         thresholds,
-        PlanPolicy(
-            r.get(policy, "key_action", str, "policy"),
-            r.get(policy, "password_action", str, "policy"),
-            r.get(policy, "quarantine_days", int, "policy"),
-        ),
+        _policy(r, policy),
         tuple(steps),
         tuple(excluded),
     )

@@ -29,8 +29,8 @@ class Action(enum.StrEnum):
         return _IAM_ACTIONS[self]
 
 
-_KEY_CHECK = ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed")
-_PASSWORD_CHECK = ("iam:GetLoginProfile", "iam:GetUser")
+_KEY_CHECK = ("iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:ListUserTags")
+_PASSWORD_CHECK = ("iam:GetLoginProfile", "iam:GetUser", "iam:ListUserTags")
 _IAM_ACTIONS = {
     Action.DEACTIVATE_ACCESS_KEY: (*_KEY_CHECK, "iam:UpdateAccessKey"),
     Action.DELETE_ACCESS_KEY: (*_KEY_CHECK, "iam:DeleteAccessKey"),

@@ -29,9 +29,10 @@ from stalecreds.cli.common import (
 from stalecreds.errors import InputError
 from stalecreds.journal import (
     Journal,
+    check_journal,
     deactivations,
     default_journal_path,
-    read_journal,
+    load_journal,
     step_outcomes,
 )
 from stalecreds.plan import DEFAULT_QUARANTINE_DAYS, Caller, PlanPolicy, build_plan
@@ -107,7 +108,7 @@ def plan(
             created=made,
             as_of=result.as_of,
             thresholds=result.thresholds,
-            policy=PlanPolicy(key_action, password_action, quarantine_days),
+            policy=PlanPolicy(key_action, password_action, quarantine_days, request.exempt_tag),
             caller=caller,
             deactivated_at=_stopped_working(history_path),
         )
@@ -124,8 +125,8 @@ def plan(
     )
     if failures:
         click.echo(
-            f"stalecreds: {len(failures)} accounts could not be scanned: nothing is planned "
-            "for them",
+            f"stalecreds: {_counted(len(failures), 'account')} could not be scanned: nothing is "
+            "planned for them",
             err=True,
         )
         sys.exit(EXIT_PARTIAL)
@@ -138,11 +139,11 @@ def plan(
 @click.option("--dry-run", is_flag=True, help="Re-check every step and show what would happen.")
 @click.option(
     "--max-plan-age",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(min=0, min_open=True),
     default=24.0,
     show_default=True,
     metavar="HOURS",
-    help="Refuse a plan made longer ago than this.",
+    help="Refuse a plan made longer ago than this (more than 0).",
 )
 @click.option(
     "--journal",
@@ -174,8 +175,9 @@ def apply(
     """Apply a plan: re-check each step live, act, and journal every call.
 
     A step whose live state no longer matches the plan is skipped with the reason. Steps for
-    another account than the caller's run through --role-name. Exit 0 when every step was
-    applied or skipped as planned, 3 when any failed.
+    another account than the caller's run through --role-name. A journal of another plan, or a
+    file that is not a journal, is refused. Exit 0 when every step was applied or skipped as
+    planned, 3 when any failed.
     """
     from stalecreds.apply import Outcome, check_plan
     from stalecreds.aws import make_session
@@ -186,15 +188,17 @@ def apply(
         session = make_session(profile, region)
         caller = _caller(profile, region, session)
         check_plan(the_plan, caller, now(), timedelta(hours=max_plan_age))
+        journal_file = journal_path or default_journal_path(the_plan.plan_id)
+        contents = load_journal(journal_file)
+        check_journal(contents.records, str(journal_file), the_plan.plan_id)
+        _warn_torn(journal_file, contents.torn_lines)
         render_plan(the_plan, sys.stdout, compact=True)
         if not the_plan.steps:
             sys.exit(EXIT_OK)
         if not dry_run and not yes:
-            count = len(the_plan.steps)
             accounts = the_plan.account_id or "several accounts"
-            _confirm(f"Apply {count} step{'' if count == 1 else 's'} to {accounts}?")
-        journal_file = journal_path or default_journal_path(the_plan.plan_id)
-        previous = step_outcomes(read_journal(journal_file))
+            _confirm(f"Apply {_counted(len(the_plan.steps), 'step')} to {accounts}?")
+        previous = step_outcomes(contents.records)
         applier_journal = None if dry_run else Journal(journal_file)
         try:
             if applier_journal is not None:
@@ -215,7 +219,8 @@ def apply(
                 applier_journal.close()
     render_results(results, sys.stdout)
     failed = any(result.outcome is Outcome.FAILED for result in results)
-    if not dry_run:
+    done = (Outcome.APPLIED, Outcome.ALREADY_DONE)
+    if not dry_run and any(result.outcome in done for result in results):
         click.echo(f"stalecreds: undo with: stalecreds undo {journal_file}", err=True)
     sys.exit(EXIT_AWS_ERROR if failed else EXIT_OK)
 
@@ -251,15 +256,18 @@ def undo(
     if recreate_login_profile and not sys.stdout.isatty():
         fail("--recreate-login-profile prints one-time passwords and needs a terminal")
     with handle_errors():
-        records = read_journal(journal_path)
+        contents = load_journal(journal_path)
+        records = contents.records
+        check_journal(records, str(journal_path))
         if not any(record["event"] == "apply-start" for record in records):
             raise InputError(str(journal_path), "not a stalecreds journal (no apply-start record)")
+        _warn_torn(journal_path, contents.torn_lines)
         pending = applied_steps(records)
         if not pending:
             click.echo("stalecreds: nothing in this journal was applied, or all of it is undone")
             sys.exit(EXIT_OK)
         if not yes:
-            _confirm(f"Undo {len(pending)} applied steps from {journal_path}?")
+            _confirm(f"Undo {_counted(len(pending), 'applied step')} from {journal_path}?")
         iam = iam_client(make_session(profile, region))
         with Journal(journal_path) as journal:
             results = run_undo(records, iam, journal, recreate_login_profile=recreate_login_profile)
@@ -333,6 +341,23 @@ def _stopped_working(history_path: str | None) -> dict[str, Any]:
         for key_id, when in history.inactive_since().items():
             known[key_id] = max(known.get(key_id, when), when)
     return known
+
+
+def _counted(count: int, noun: str) -> str:
+    """``count`` and ``noun``, plural unless the count is 1: ``1 step``, ``2 steps``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _warn_torn(path: Path, lines: tuple[int, ...]) -> None:
+    """Say which journal lines held a record a crash cut short (they are ignored)."""
+    if lines:
+        where = ", ".join(str(line) for line in lines)
+        click.echo(
+            f"stalecreds: warning: {path}, line{'' if len(lines) == 1 else 's'} {where}: a "
+            "record cut short by an interrupted run (its write did not finish); ignored, and "
+            "live IAM is re-checked for the step it was about",
+            err=True,
+        )
 
 
 def _confirm(question: str) -> None:
