@@ -595,11 +595,12 @@ def test_no_undo_hint_when_nothing_was_applied(account, tmp_path, data_home):
 
 
 def test_counts_in_messages_are_singular_for_one():
-    from stalecreds.cli.remediate_cmd import _counted
+    from stalecreds.wording import plural
 
-    assert [_counted(n, "applied step") for n in (0, 1, 2)] == [
+    assert [plural(n, "applied step") for n in (0, 1, 2)] == [
         "0 applied steps",
         "1 applied step",
         "2 applied steps",
     ]
-    assert _counted(1, "account") == "1 account"
+    assert plural(1, "account") == "1 account"
+    assert plural(1200, "account") == "1,200 accounts"

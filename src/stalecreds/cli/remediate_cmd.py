@@ -37,6 +37,7 @@ from stalecreds.journal import (
 )
 from stalecreds.plan import DEFAULT_QUARANTINE_DAYS, Caller, PlanPolicy, build_plan
 from stalecreds.plan_file import plan_from_json, plan_to_json
+from stalecreds.wording import plural
 
 
 @click.command()
@@ -125,7 +126,7 @@ def plan(
     )
     if failures:
         click.echo(
-            f"stalecreds: {_counted(len(failures), 'account')} could not be scanned: nothing is "
+            f"stalecreds: {plural(len(failures), 'account')} could not be scanned: nothing is "
             "planned for them",
             err=True,
         )
@@ -197,7 +198,7 @@ def apply(
             sys.exit(EXIT_OK)
         if not dry_run and not yes:
             accounts = the_plan.account_id or "several accounts"
-            _confirm(f"Apply {_counted(len(the_plan.steps), 'step')} to {accounts}?")
+            _confirm(f"Apply {plural(len(the_plan.steps), 'step')} to {accounts}?")
         previous = step_outcomes(contents.records)
         applier_journal = None if dry_run else Journal(journal_file)
         try:
@@ -267,7 +268,7 @@ def undo(
             click.echo("stalecreds: nothing in this journal was applied, or all of it is undone")
             sys.exit(EXIT_OK)
         if not yes:
-            _confirm(f"Undo {_counted(len(pending), 'applied step')} from {journal_path}?")
+            _confirm(f"Undo {plural(len(pending), 'applied step')} from {journal_path}?")
         iam = iam_client(make_session(profile, region))
         with Journal(journal_path) as journal:
             results = run_undo(records, iam, journal, recreate_login_profile=recreate_login_profile)
@@ -341,11 +342,6 @@ def _stopped_working(history_path: str | None) -> dict[str, Any]:
         for key_id, when in history.inactive_since().items():
             known[key_id] = max(known.get(key_id, when), when)
     return known
-
-
-def _counted(count: int, noun: str) -> str:
-    """``count`` and ``noun``, plural unless the count is 1: ``1 step``, ``2 steps``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _warn_torn(path: Path, lines: tuple[int, ...]) -> None:
