@@ -423,6 +423,28 @@ def test_uncertain_password_is_excluded():
     )
 
 
+def test_a_user_listed_on_two_rows_is_not_acted_on():
+    # The rows disagree: the first shows no sign-in, the second a recent one (a hand-edited or
+    # concatenated report); the finding of the first row must not become a step.
+    never = report_row(
+        user="chris",
+        arn=arn("chris"),
+        password_enabled="true",
+        password_last_used="no_information",
+        password_last_changed="2024-01-01T00:00:00+00:00",
+    )
+    recent = never.replace("no_information", "2025-05-30T00:00:00+00:00")
+    plan = plan_of(scan_report(report(never, recent), as_of=AS_OF).assessments)
+    assert plan.steps == ()
+    assert [(e.user, e.verdict, e.reason) for e in plan.excluded] == [
+        (
+            "chris",
+            Verdict.NEVER_USED,
+            "the report lists this user on more than one row (lines 2, 3)",
+        )
+    ]
+
+
 def test_unknown_verdicts_are_excluded():
     (password, key) = scan_report(report(ALICE), as_of=AS_OF).assessments
     owner = password.owner

@@ -144,7 +144,8 @@ def build_plan(
     ``as_of`` and ``thresholds`` are the scan's; the window starts they give become each step's
     ``unused_before``. ``deactivated_at`` maps access key IDs to when they are known to have
     stopped working (journals of earlier applies, or the history's first Inactive sighting); the
-    quarantine counts from the latest of that and the key's last use. Raises ``ValueError`` for
+    quarantine counts from the latest of that and the key's last use. A user the report lists
+    on more than one row (rows that may disagree) is never acted on. Raises ``ValueError`` for
     an unknown policy action.
     """
     if planned_action(CredentialKind.PASSWORD, None, policy) is None:
@@ -157,6 +158,10 @@ def build_plan(
     steps: list[Step] = []
     excluded: list[Exclusion] = []
     accounts: set[str] = set()
+    assessments = list(assessments)
+    rows: dict[str, set[int | None]] = {}
+    for assessment in assessments:
+        rows.setdefault(assessment.owner.arn, set()).add(assessment.owner.line)
     for assessment in assessments:
         if not (
             assessment.finding_rules
@@ -168,6 +173,10 @@ def build_plan(
         accounts.add(assessment.owner.account_id)
         credential = assessment.credential
         reason = _exclusion_reason(assessment, caller)
+        lines = rows[assessment.owner.arn]
+        if reason is None and len(lines) > 1:
+            listed = ", ".join(str(line) for line in sorted(n for n in lines if n is not None))
+            reason = f"the report lists this user on more than one row (lines {listed})"
         if reason is not None:
             excluded.append(_exclusion(assessment, reason))
             continue

@@ -19,6 +19,7 @@ from stalecreds.cli.common import (
     fail,
     handle_errors,
     now,
+    refuse_overwriting_report,
     report_failures,
     run_scan,
     scan_errors,
@@ -94,10 +95,11 @@ def plan(
     """Plan remedies for the findings of a scan, for review before 'stalecreds apply'.
 
     Never planned: the access key this run signs with, root user credentials, exempt users,
-    verdicts other than unused and never_used, and keys whose ID is unknown; each is listed
-    with the reason.
+    verdicts other than unused and never_used, keys whose ID is unknown, and users the report
+    lists on more than one row; each is listed with the reason.
     """
     request = scan_request(options)
+    refuse_overwriting_report(request, out_path)
     with handle_errors():
         caller = _caller(request.single_profile, request.region) if request.live else None
         with run_scan(request) as result:
