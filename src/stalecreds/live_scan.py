@@ -31,7 +31,7 @@ import io
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -96,27 +96,30 @@ def scan_account(
     be generated or downloaded, or ``ListUsers`` fails); failures of single lookups are
     results, in :attr:`ScanResult.errors`.
     """
-    reads = IamReads(iam)
     warnings = WarningLog()
-    if options.source == "api":
-        done, source = _users_from_api(reads, rules, options)
-    else:
-        fetched = fetch_credential_report(
-            iam, timeout=options.report_timeout, on_wait=on_wait, sleep=sleep
-        )
-        lines, _ = read_report(io.BytesIO(fetched.content), "iam:GetCredentialReport")
-        users = list(CredentialReportReader(lines, "iam:GetCredentialReport", warnings))
-        account = users[0].account_id if users else "unknown"
-        source = ReportSource(
-            name=f"credential report of account {account}",
-            format="iam-credential-report",
-            generated_time=fetched.generated_time,
-        )
-        old = old_report_warning(fetched.generated_time, rules.as_of)
-        if old is not None:  # a cached report: everything not in use is re-checked below
-            warnings.add(None, old + "; credentials not in use were re-checked live")
-        full = options.recheck == "always" or not fetched.fresh
-        done = _refresh_from_api(reads, users, rules, options, full=full)
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        # The pool's first task makes the IAM reads (it loads IAM's paginator definitions)
+        # while this thread has IAM generate the report, and waits for it.
+        reads = pool.submit(IamReads, iam)
+        if options.source == "api":
+            done, source = _users_from_api(reads.result(), rules, options, pool)
+        else:
+            fetched = fetch_credential_report(
+                iam, timeout=options.report_timeout, on_wait=on_wait, sleep=sleep
+            )
+            lines, _ = read_report(io.BytesIO(fetched.content), "iam:GetCredentialReport")
+            users = list(CredentialReportReader(lines, "iam:GetCredentialReport", warnings))
+            account = users[0].account_id if users else "unknown"
+            source = ReportSource(
+                name=f"credential report of account {account}",
+                format="iam-credential-report",
+                generated_time=fetched.generated_time,
+            )
+            old = old_report_warning(fetched.generated_time, rules.as_of)
+            if old is not None:  # a cached report: everything not in use is re-checked below
+                warnings.add(None, old + "; credentials not in use were re-checked live")
+            full = options.recheck == "always" or not fetched.fresh
+            done = _refresh_from_api(reads.result(), users, rules, options, pool, full=full)
     errors: list[str] = []
     for result in done:
         for note in result.notes:
@@ -141,12 +144,11 @@ def scan_account(
     )
 
 
-def _in_order(work: Callable[[int], _Done], positions: list[int], workers: int) -> dict[int, _Done]:
-    """``work`` for every position, at most ``workers`` at a time; results by position."""
-    if not positions:
-        return {}
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return dict(zip(positions, pool.map(work, positions), strict=True))
+def _in_order(
+    work: Callable[[int], _Done], positions: list[int], pool: Executor
+) -> dict[int, _Done]:
+    """``work`` for every position on ``pool``; results by position, whatever finishes first."""
+    return dict(zip(positions, pool.map(work, positions), strict=True))
 
 
 def _lookups(
@@ -187,6 +189,7 @@ def _refresh_from_api(
     users: list[UserCredentials],
     rules: VerdictRules,
     options: LiveScanOptions,
+    pool: Executor,
     *,
     full: bool,
 ) -> list[_Done]:
@@ -214,7 +217,7 @@ def _refresh_from_api(
         for position, user in enumerate(users)
         if position in lookups or _needs_tag_check(user, rules)
     ]
-    finished = _in_order(work, positions, options.workers)
+    finished = _in_order(work, positions, pool)
     return [finished.get(position) or _Done(user) for position, user in enumerate(users)]
 
 
@@ -325,7 +328,7 @@ def _refresh_password(
 
 
 def _users_from_api(
-    reads: IamReads, rules: VerdictRules, options: LiveScanOptions
+    reads: IamReads, rules: VerdictRules, options: LiveScanOptions, pool: Executor
 ) -> tuple[list[_Done], ReportSource]:
     """Build every user from the IAM API alone (``--source api``), with its exemption."""
     api_users = list(reads.list_users())
@@ -335,7 +338,7 @@ def _users_from_api(
         done = _Done(_exempt_by_config(user, options), errors=tuple(errors))
         return _check_exemption_tag(reads, done, rules, options)
 
-    finished = _in_order(work, list(range(len(api_users))), options.workers)
+    finished = _in_order(work, list(range(len(api_users))), pool)
     done = [finished[position] for position in range(len(api_users))]
     account = done[0].user.account_id if done else "unknown"
     source = ReportSource(name=f"IAM API of account {account}", format="iam-api")
