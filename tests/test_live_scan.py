@@ -858,6 +858,19 @@ def test_cli_exit_1_and_json_with_key_ids(iam: Any) -> None:
     assert document["summary"]["findings"] == 4
 
 
+def test_cli_calls_per_account_bounds_concurrency_without_changing_the_output(iam: Any) -> None:
+    seed_account(iam)
+    iam.generate_credential_report()
+
+    one, many = (cli("--format", "json", "--calls-per-account", n) for n in ("1", "32"))
+    refused = cli("--calls-per-account", "0")
+
+    assert (one.exit_code, many.exit_code) == (1, 1), one.output + many.output
+    assert json.loads(one.stdout) == json.loads(many.stdout)
+    assert refused.exit_code == 2
+    assert "--calls-per-account" in refused.stderr
+
+
 def test_cli_recheck_always_on_a_new_report_shows_progress_and_fresh_use(iam: Any) -> None:
     ids = seed_account(iam)  # no report yet: the CLI's GenerateCredentialReport says STARTED
 

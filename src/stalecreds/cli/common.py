@@ -25,7 +25,7 @@ from stalecreds.accounts import (
 from stalecreds.errors import StalecredsError
 from stalecreds.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
 from stalecreds.formats import OutputFormat, ScanOutput
-from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, LiveScanOptions
+from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, LiveScanOptions
 from stalecreds.multi_account import merge, scan_accounts
 from stalecreds.output import write_file_atomically, write_stdout_when_complete
 from stalecreds.report_input import STDIN_NAME, ReportSource, read_report
@@ -97,6 +97,7 @@ class ScanRequest(NamedTuple):
     role_name: str
     external_id: str | None
     max_workers: int
+    calls_per_account: int
     shard: str | None
 
     @property
@@ -249,6 +250,15 @@ _SCAN_OPTIONS = [
         help="Accounts scanned at once.",
     ),
     click.option(
+        "--calls-per-account",
+        type=click.IntRange(min=1, max=32),
+        default=DEFAULT_WORKERS,
+        show_default=True,
+        metavar="N",
+        help="Concurrent IAM calls per account (botocore's adaptive retries slow them down "
+        "when IAM throttles).",
+    ),
+    click.option(
         "--shard",
         metavar="K/N",
         help="Scan only shard K of N of the accounts (stable by account ID), e.g. for a CI "
@@ -346,6 +356,7 @@ def _live_options(request: ScanRequest, exemptions: Exemptions) -> LiveScanOptio
         report_timeout=request.report_timeout,
         exemptions=exemptions,
         recheck=request.recheck,
+        workers=request.calls_per_account,
     )
 
 
