@@ -9,24 +9,33 @@ For each account size (``--sizes``, default 50, 500 and 5,000 users) this:
    users with a candidate finding carry the ``stalecreds:exempt`` tag;
 2. runs the scan as a user would, in a subprocess:
    ``python -m stalecreds scan --as-of … --format json --output OUT`` with
-   ``AWS_ENDPOINT_URL`` pointing at the server and throw-away credentials, and times it;
+   ``AWS_ENDPOINT_URL`` pointing at the server and throw-away credentials, and times it (wall
+   time, and the child's user + system CPU);
 3. counts the requests AT THE SERVER (a WSGI middleware around moto's app, by ``Action``),
    reset before each scan;
 4. recomputes the verdict of every seeded credential from the seeded dates (independently of
    stalecreds' code) and compares it, credential by credential, with the JSON output.
 
-At ``--api-at`` users (default 500) it also runs the report scan a second time ("warm": the
-report now exists) and ``--source api``, for comparison. At 500 users the first (cold) report
+At ``--api-at`` users (default 500) it also runs the report scan with the report already made
+("warm": a cached report, re-checked live) and ``--source api``, for comparison. Before each cold
+scan the account's report is dropped, so every round of it starts cold.
+
+``--compare-src DIR`` also runs every scan with the package in ``DIR`` (a copy of ``src/`` from
+before a change, e.g. ``git archive HEAD src/stalecreds | tar -x -C /tmp/before
+--strip-components=1``), labelled ``before``; ``--repeat N`` runs each scan N times, the variants
+alternating which goes first, and keeps each variant's best wall time (and every round's
+wrong verdicts). Before/after ratios then come from one run. At 500 users the first (cold) report
 scan is compared with Cloud Custodian's credential filter (about 500 requests, 2.8 s) on the
 target "fewer than half of Custodian's requests and wall time, with every verdict right".
 
 Notes on moto: ``ListUsers`` ignores ``MaxItems`` and returns every user in one page (real IAM
 caps a page at 1,000 users), so ListUsers is one request here at any size. The first
 ``GenerateCredentialReport`` of a freshly seeded account answers ``STARTED``, so a cold scan
-includes stalecreds' first back-off wait (1 s); moto's report is always current, so the bench
+includes stalecreds' first back-off wait (0.25 s); moto's report is always current, so the bench
 cannot show what the live re-checks add over a report that is hours old.
 
-Run: ``.venv/bin/python bench/bench_live.py [--sizes 50,500,5000]``. Exit status 1 when any
+Run: ``.venv/bin/python bench/bench_live.py [--sizes 50,500,5000] [--repeat 5]
+[--compare-src DIR]``. Exit status 1 when any
 verdict is wrong or a scan fails.
 """
 
@@ -38,14 +47,17 @@ import json
 import logging
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -370,6 +382,8 @@ class Run:
     exit_code: int
     problems: list[str]
     stderr: str
+    variant: str = "stalecreds"
+    cpu_s: float = 0.0  # user + system CPU of the scanning process
 
     @property
     def total(self) -> int:
@@ -382,8 +396,13 @@ class Run:
         return "report, warm" if self.warm else "report"
 
 
-def scan_env(endpoint: str) -> dict[str, str]:
+def scan_env(endpoint: str, src: Path | None = None) -> dict[str, str]:
+    """The scanning child's environment: the moto endpoint, throw-away credentials, and
+    ``src`` (a copy of ``src/`` to compare with, see ``--compare-src``) first on the path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH", "")]))
     env.update(
         AWS_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID="AKIABENCHBENCHBENCH0",
@@ -396,6 +415,17 @@ def scan_env(endpoint: str) -> dict[str, str]:
     return env
 
 
+def set_report(*, warm: bool) -> None:
+    """Make (warm) or drop (cold) the account's credential report in moto.
+
+    moto answers the first ``GenerateCredentialReport`` of an account without a report
+    ``STARTED`` (a cold scan), later ones ``COMPLETE`` (warm: a cached report).
+    """
+    from moto.iam.models import iam_backends
+
+    iam_backends[ACCOUNT_ID]["global"].credential_report = True if warm else None
+
+
 def run_scan(
     users: list[SeedUser],
     source: str,
@@ -403,12 +433,14 @@ def run_scan(
     endpoint: str,
     as_of: datetime,
     workdir: Path,
+    *,
+    warm: bool = False,
+    variant: str = "stalecreds",
+    src: Path | None = None,
 ) -> Run:
-    from moto.iam.models import iam_backends
-
-    # moto answers the first GenerateCredentialReport of an account STARTED, later ones COMPLETE.
-    warm = bool(iam_backends[ACCOUNT_ID]["global"].report_generated())
+    set_report(warm=warm)
     out = workdir / f"scan-{len(users)}-{source}-{'warm' if warm else 'cold'}.json"
+    out.unlink(missing_ok=True)
     command = [
         sys.executable,
         "-m",
@@ -426,9 +458,12 @@ def run_scan(
         str(out),
     ]
     counter.reset()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, env=scan_env(endpoint), capture_output=True, text=True)
+    done = subprocess.run(command, env=scan_env(endpoint, src), capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     requests, errors, busy = counter.snapshot()
     problems: list[str] = []
     credentials = stale = 0
@@ -452,6 +487,8 @@ def run_scan(
         done.returncode,
         problems,
         done.stderr,
+        variant,
+        cpu,
     )
 
 
@@ -462,16 +499,22 @@ STARTUP_CODE = (
 )
 
 
-def startup_seconds(endpoint: str) -> float:
-    """Fixed cost of a scan: interpreter start, stalecreds and boto3 imports, one IAM client."""
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", STARTUP_CODE],
-        env=scan_env(endpoint),
-        capture_output=True,
-        check=True,
-    )
-    return time.perf_counter() - started
+def startup_seconds(endpoint: str, src: Path | None = None, rounds: int = 3) -> float:
+    """Fixed cost of a scan: interpreter start, stalecreds and boto3 imports, one IAM client.
+
+    The best of ``rounds`` runs.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", STARTUP_CODE],
+            env=scan_env(endpoint, src),
+            capture_output=True,
+            check=True,
+        )
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,42 +539,61 @@ def by_action(requests: Counter[str]) -> str:
     )
 
 
-def print_table(runs: list[Run], startup: float) -> None:
+def print_table(runs: list[Run], startups: dict[str, float], repeat: int) -> None:
     header = (
-        f"{'users':>6} {'scan':<12} {'creds':>6} {'!in_use':>7} {'requests':>8} "
-        f"{'req/user':>8} {'wall s':>7} {'srv s':>6} {'wrong':>5}  requests by action"
+        f"{'users':>6} {'scan':<12} {'code':<10} {'creds':>6} {'!in_use':>7} {'requests':>8} "
+        f"{'req/user':>8} {'wall s':>7} {'cpu s':>6} {'srv s':>6} {'wrong':>5}  "
+        "requests by action"
     )
     print(header)
     print("-" * len(header))
     for run in runs:
         print(
-            f"{run.users:>6} {run.label:<12} {run.credentials:>6} {run.stale:>7} "
-            f"{run.total:>8} {run.total / run.users:>8.2f} {run.wall_s:>7.2f} "
-            f"{run.server_s:>6.2f} {len(run.problems):>5}  {by_action(run.requests)}"
+            f"{run.users:>6} {run.label:<12} {run.variant:<10} {run.credentials:>6} "
+            f"{run.stale:>7} {run.total:>8} {run.total / run.users:>8.2f} {run.wall_s:>7.2f} "
+            f"{run.cpu_s:>6.2f} {run.server_s:>6.2f} {len(run.problems):>5}  "
+            f"{by_action(run.requests)}"
         )
     print()
     print("Actions: " + ", ".join(f"{v}={k}" for k, v in ABBREVIATIONS.items()))
+    fixed = ", ".join(f"{variant} {seconds:.2f} s" for variant, seconds in startups.items())
     print(
-        f"creds = credentials in the output; !in_use = those not in use; srv s = time spent "
-        f"inside moto, summed over requests (they overlap: 8 client workers); wrong = "
-        f"verdict, status, finding or presence mismatches against the seeded truth.\n"
-        f"Wall time is the whole subprocess: it includes {startup:.2f} s of interpreter start, "
-        f"imports and client set-up (measured alone) and, for a cold report scan, stalecreds' "
+        f"code = the package measured ('before': --compare-src); creds = credentials in the "
+        f"output; !in_use = those not in use; wall s = the best of {repeat} round(s), the "
+        f"variants alternating; cpu s = user + system CPU of the scanning process in that "
+        f"round; srv s = time spent inside moto, summed over requests (they overlap: 8 client "
+        f"workers); wrong = verdict, status, finding or presence mismatches against the seeded "
+        f"truth, over all rounds.\n"
+        f"Wall time is the whole subprocess: it includes interpreter start, imports and client "
+        f"set-up (measured alone, best of 3: {fixed}) and, for a cold report scan, stalecreds' "
         f"first 0.25 s wait after GenerateCredentialReport answers STARTED. 'warm': the report "
         f"already exists (GenerateCredentialReport answers COMPLETE at once)."
     )
     for run in runs:
         if run.errors:
-            print(f"non-2xx answers at {run.users} users, {run.label}: {by_action(run.errors)}")
+            print(
+                f"non-2xx answers at {run.users} users, {run.label}, {run.variant}: "
+                f"{by_action(run.errors)}"
+            )
 
 
 def print_comparison(runs: list[Run]) -> bool:
-    run = next(
-        (r for r in runs if r.users == COMPARE_AT and r.source == "report" and not r.warm), None
-    )
-    warm = next(
-        (r for r in runs if r.users == COMPARE_AT and r.source == "report" and r.warm), None
-    )
+    """The cold 500-user scan against Custodian's figures (and against 'before', if run)."""
+
+    def find(variant: str, *, warm: bool) -> Run | None:
+        return next(
+            (
+                r
+                for r in runs
+                if r.users == COMPARE_AT
+                and r.source == "report"
+                and r.warm == warm
+                and r.variant == variant
+            ),
+            None,
+        )
+
+    run, warm = find("stalecreds", warm=False), find("stalecreds", warm=True)
     if run is None:
         print(f"\n(no {COMPARE_AT}-user report scan: no comparison with Cloud Custodian)")
         return True
@@ -541,15 +603,14 @@ def print_comparison(runs: list[Run]) -> bool:
     time_ok = run.wall_s < CUSTODIAN["wall_s"] / 2
     verdicts_ok = not run.problems
     print(f"\nAt {COMPARE_AT} users against the published figures (PASS/MISS: the cold scan):")
-    warm_line = (
-        ""
-        if warm is None
-        else f"  {'stalecreds, report, warm':<31} {warm.total:>8} {warm.wall_s:>7.2f}\n"
-    )
+    lines = [("stalecreds, report (cold)", run), ("stalecreds, report, warm", warm)]
+    lines += [("before, report (cold)", find("before", warm=False))]
+    lines += [("before, report, warm", find("before", warm=True))]
+    print(f"  {'':<31} {'requests':>8} {'wall s':>7} {'cpu s':>6}")
+    for label, found in lines:
+        if found is not None:
+            print(f"  {label:<31} {found.total:>8} {found.wall_s:>7.2f} {found.cpu_s:>6.2f}")
     print(
-        f"  {'':<31} {'requests':>8} {'wall s':>7}\n"
-        f"  {'stalecreds, report (cold)':<31} {run.total:>8} {run.wall_s:>7.2f}\n"
-        f"{warm_line}"
         f"  {'Cloud Custodian (credential)':<31} {CUSTODIAN['requests']:>8} "
         f"{CUSTODIAN['wall_s']:>7.2f}\n"
         f"  {'Prowler (IAM credential checks)':<31} {PROWLER['requests']:>8} "
@@ -560,7 +621,34 @@ def print_comparison(runs: list[Run]) -> bool:
         f"  wall:     {time_ratio:.2f} x Custodian -> {'PASS' if time_ok else 'MISS'} (< 0.5)\n"
         f"  verdicts: {len(run.problems)} wrong -> {'PASS' if verdicts_ok else 'MISS'}"
     )
+    before = find("before", warm=False)
+    if before is not None:
+        print(
+            f"  this code vs before (cold, same run): wall {run.wall_s / before.wall_s:.2f}x, "
+            f"scan CPU {run.cpu_s / before.cpu_s:.2f}x, requests {run.total}/{before.total}"
+        )
     return req_ok and time_ok and verdicts_ok
+
+
+def best_of(
+    repeat: int,
+    variants: list[tuple[str, Path | None]],
+    scan: Callable[..., Run],
+) -> list[Run]:
+    """``scan`` each variant ``repeat`` times, alternating which goes first.
+
+    Per variant: the run with the best wall time, carrying the problems of every round.
+    """
+    rounds: dict[str, list[Run]] = {label: [] for label, _ in variants}
+    for number in range(repeat):
+        for label, src in variants if number % 2 == 0 else variants[::-1]:
+            rounds[label].append(scan(variant=label, src=src))
+    best: list[Run] = []
+    for label, _ in variants:
+        fastest = min(rounds[label], key=lambda run: run.wall_s)
+        problems = [problem for run in rounds[label] for problem in run.problems]
+        best.append(replace(fastest, problems=list(dict.fromkeys(problems))))
+    return best
 
 
 def main() -> int:
@@ -585,15 +673,28 @@ def main() -> int:
     parser.add_argument(
         "--show", type=int, default=5, help="mismatches to print per scan (default 5)"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds per scan; the best wall is kept (1)"
+    )
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        metavar="DIR",
+        help="also scan with the package in DIR (a copy of src/ from before a change), "
+        "alternating with this one, in the same run",
+    )
     args = parser.parse_args()
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     as_of = datetime.fromisoformat(args.as_of)
     as_of = as_of.replace(tzinfo=UTC) if as_of.tzinfo is None else as_of.astimezone(UTC)
+    variants: list[tuple[str, Path | None]] = [("stalecreds", None)]
+    if args.compare_src is not None:
+        variants.append(("before", args.compare_src.resolve()))
 
     server, counter, endpoint = start_server()
     runs: list[Run] = []
     try:
-        startup = startup_seconds(endpoint)
+        startups = {label: startup_seconds(endpoint, src) for label, src in variants}
         with tempfile.TemporaryDirectory(prefix="bench-live-") as tmp:
             for n in sizes:
                 began = time.perf_counter()
@@ -608,23 +709,28 @@ def main() -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-                # At --api-at: the report scan again (the report now exists: "warm"), and api.
-                sources = ["report"] + (["report", "api"] if n == args.api_at else [])
-                for source in sources:
-                    run = run_scan(users, source, counter, endpoint, as_of, Path(tmp))
-                    runs.append(run)
-                    print(
-                        f"  scan ({run.label}): {run.total} requests, {run.wall_s:.2f} s, "
-                        f"{len(run.problems)} wrong",
-                        file=sys.stderr,
-                        flush=True,
+                # At --api-at: the report scan again with the report cached ("warm"), and api.
+                scans = [("report", False)]
+                if n == args.api_at:
+                    scans += [("report", True), ("api", True)]
+                for source, warm in scans:
+                    scan = partial(
+                        run_scan, users, source, counter, endpoint, as_of, Path(tmp), warm=warm
                     )
-                    for problem in run.problems[: args.show]:
-                        print(f"    wrong: {problem}", file=sys.stderr)
+                    for run in best_of(args.repeat, variants, scan):
+                        runs.append(run)
+                        print(
+                            f"  scan ({run.label}, {run.variant}): {run.total} requests, "
+                            f"best {run.wall_s:.2f} s, {len(run.problems)} wrong",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                        for problem in run.problems[: args.show]:
+                            print(f"    wrong: {problem}", file=sys.stderr)
     finally:
         server.stop()
     print()
-    print_table(runs, startup)
+    print_table(runs, startups, args.repeat)
     passed = print_comparison(runs)
     print(
         "\nOne run on a noisy 2-core machine: wall times vary by +-20 % or more between runs; "

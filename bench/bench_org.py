@@ -31,7 +31,13 @@ AWS (whose IAM answers in parallel) would give.
 stand for the network round trip to AWS, which the workers overlap; moto itself answers in a
 few milliseconds of CPU.
 
-Run: ``.venv/bin/python bench/bench_org.py [--accounts 100 --users 100 --workers 1,4,16]``.
+``--compare-src DIR`` also runs every ``--workers`` value with the package in ``DIR`` (a copy of
+``src/`` from before a change), labelled ``before``, alternating which goes first: before/after
+ratios of wall time and of scanner CPU per account (``cpu/acct``: the scanning process's CPU
+divided by the accounts, start-up included) come from one run.
+
+Run: ``.venv/bin/python bench/bench_org.py [--accounts 100 --users 100 --workers 1,4,16]
+[--compare-src DIR]``.
 Exit status 1 when any verdict is wrong or any account fails.
 """
 
@@ -231,6 +237,11 @@ class Run:
     scan_cpu_s: float
     exit_code: int
     problems: list[str]
+    variant: str = "stalecreds"
+
+    @property
+    def cpu_per_account(self) -> float:
+        return self.scan_cpu_s / max(1, self.accounts)
 
     @property
     def member_requests(self) -> list[int]:
@@ -250,9 +261,13 @@ def run_scan(
     endpoint: str,
     workdir: Path,
     as_of: datetime,
+    *,
+    variant: str = "stalecreds",
+    src: Path | None = None,
 ) -> Run:
     set_reports(accounts, warm=args.warm)
-    out = workdir / f"org-{workers}.json"
+    out = workdir / f"org-{workers}-{variant}.json"
+    out.unlink(missing_ok=True)
     command = [sys.executable, "-m", "stalecreds", "scan"]
     if args.org:
         command += ["--org", "--exclude-account", CALLER]
@@ -274,7 +289,7 @@ def run_scan(
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     before_self = resource.getrusage(resource.RUSAGE_SELF)  # this process: moto's threads
     started = time.perf_counter()
-    done = subprocess.run(command, env=scan_env(endpoint), capture_output=True, text=True)
+    done = subprocess.run(command, env=scan_env(endpoint, src), capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     after_self = resource.getrusage(resource.RUSAGE_SELF)
@@ -320,6 +335,7 @@ def run_scan(
         cpu,
         done.returncode,
         problems,
+        variant,
     )
 
 
@@ -342,24 +358,26 @@ def actions(run: Run, *, members: bool) -> Counter[str]:
     return total
 
 
-def print_table(runs: list[Run], startup: float, args: argparse.Namespace) -> None:
-    base = next((r for r in runs if r.workers == 1), runs[0])
+def print_table(runs: list[Run], startups: dict[str, float], args: argparse.Namespace) -> None:
     header = (
-        f"{'workers':>7} {'wall s':>7} {'acct/s':>6} {'speed-up':>8} {'eff.':>5} "
-        f"{'srv s':>6} {'moto cpu':>8} {'scan cpu':>8} {'requests':>8} {'req/acct':>8} "
-        f"{'min':>4} {'max':>4} "
+        f"{'code':<10} {'workers':>7} {'wall s':>7} {'acct/s':>6} {'speed-up':>8} {'eff.':>5} "
+        f"{'srv s':>6} {'moto cpu':>8} {'scan cpu':>8} {'cpu/acct':>8} {'requests':>8} "
+        f"{'req/acct':>8} {'min':>4} {'max':>4} "
         f"{'creds':>6} {'findings':>8} {'failed':>6} {'wrong':>5}"
     )
     print(header)
     print("-" * len(header))
     for run in runs:
+        same = [r for r in runs if r.variant == run.variant]
+        base = next((r for r in same if r.workers == 1), same[0])
         per = run.member_requests
         speedup = base.wall_s / run.wall_s
         print(
-            f"{run.workers:>7} {run.wall_s:>7.2f} {run.accounts / run.wall_s:>6.1f} "
+            f"{run.variant:<10} {run.workers:>7} {run.wall_s:>7.2f} "
+            f"{run.accounts / run.wall_s:>6.1f} "
             f"{speedup:>7.2f}x {speedup / (run.workers / base.workers):>5.0%} "
             f"{run.server_s:>6.2f} {run.moto_cpu_s:>8.2f} {run.scan_cpu_s:>8.2f} "
-            f"{run.total:>8} "
+            f"{run.cpu_per_account:>8.3f} {run.total:>8} "
             f"{statistics.mean(per) if per else 0:>8.1f} "
             f"{min(per, default=0):>4} {max(per, default=0):>4} {run.credentials:>6} "
             f"{run.findings:>8} {run.failed:>6} {len(run.problems):>5}"
@@ -369,7 +387,7 @@ def print_table(runs: list[Run], startup: float, args: argparse.Namespace) -> No
         member = actions(run, members=True)
         caller = actions(run, members=False)
         print(
-            f"workers {run.workers:>2}: per member account (mean) "
+            f"{run.variant}, workers {run.workers:>2}: per member account (mean) "
             + " ".join(
                 f"{ABBREVIATIONS.get(a, a)}={n / max(1, run.accounts):.1f}"
                 for a, n in sorted(member.items(), key=lambda i: (-i[1], i[0]))
@@ -381,21 +399,34 @@ def print_table(runs: list[Run], startup: float, args: argparse.Namespace) -> No
     print()
     print("Actions: " + ", ".join(f"{v}={k}" for k, v in ABBREVIATIONS.items()))
     mode = "--org (ListAccounts)" if args.org else "--accounts-file"
+    fixed = ", ".join(f"{variant} {seconds:.2f} s" for variant, seconds in startups.items())
     print(
         f"{args.accounts} member accounts x {args.users} users, {mode}, "
         f"{'warm' if args.warm else 'cold'} reports, {args.latency_ms:g} ms added per request. "
-        "speed-up = wall(1 worker) / wall; eff. = "
+        "code = the package measured ('before': --compare-src); "
+        "speed-up = wall(1 worker) / wall, same code; eff. = "
         "speed-up / workers; srv s = time inside moto summed over requests (they overlap); "
         "moto cpu / scan cpu = user + system CPU seconds of the moto server (this process) and "
-        "of the scanning process; "
+        "of the scanning process; cpu/acct = scan cpu / accounts; "
         "req/acct, min, max = requests per member account, AssumeRole included; wrong = "
         "mismatches with the seeded truth.\n"
-        f"Wall time is the whole subprocess, {startup:.2f} s of which is interpreter start, "
-        "imports and one client (measured alone)."
+        "Wall time is the whole subprocess, including interpreter start, imports and one "
+        f"client (measured alone, best of 3: {fixed})."
     )
     for run in runs:
         for problem in run.problems[: args.show]:
-            print(f"  workers {run.workers}: wrong: {problem}")
+            print(f"  {run.variant}, workers {run.workers}: wrong: {problem}")
+    befores = {r.workers: r for r in runs if r.variant == "before"}
+    for run in runs:
+        before = befores.get(run.workers)
+        if run.variant == "stalecreds" and before is not None:
+            print(
+                f"this code vs before, workers {run.workers:>2} (same run): wall "
+                f"{run.wall_s / before.wall_s:.2f}x, CPU per account "
+                f"{run.cpu_per_account:.3f} s vs {before.cpu_per_account:.3f} s "
+                f"({run.cpu_per_account / before.cpu_per_account:.2f}x), requests "
+                f"{run.total}/{before.total}"
+            )
 
 
 def main() -> int:
@@ -415,14 +446,25 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=20250601, help="seed of the account mix")
     parser.add_argument("--show", type=int, default=5, help="mismatches to print per run")
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        metavar="DIR",
+        help="also scan with the package in DIR (a copy of src/ from before a change), "
+        "alternating with this one, in the same run",
+    )
     args = parser.parse_args()
     worker_counts = [int(part) for part in args.workers.split(",") if part.strip()]
     as_of = DEFAULT_AS_OF.astimezone(UTC)
 
+    variants: list[tuple[str, Path | None]] = [("stalecreds", None)]
+    if args.compare_src is not None:
+        variants.append(("before", args.compare_src.resolve()))
+
     server, counter, endpoint = start_server(args.latency_ms / 1000)
     runs: list[Run] = []
     try:
-        startup = startup_seconds(endpoint)
+        startups = {label: startup_seconds(endpoint, src) for label, src in variants}
         with tempfile.TemporaryDirectory(prefix="bench-org-") as tmp:
             workdir = Path(tmp)
             began = time.perf_counter()
@@ -444,19 +486,33 @@ def main() -> int:
                 file=sys.stderr,
                 flush=True,
             )
-            for workers in worker_counts:
-                run = run_scan(workers, args, accounts, truth, counter, endpoint, workdir, as_of)
-                runs.append(run)
-                print(
-                    f"  --max-workers {workers}: {run.wall_s:.2f} s, {run.total} requests, "
-                    f"{run.failed} failed, {len(run.problems)} wrong",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            for index, workers in enumerate(worker_counts):
+                # The variants alternate which goes first, so neither always gets the quieter slot.
+                for variant, src in variants if index % 2 == 0 else variants[::-1]:
+                    run = run_scan(
+                        workers,
+                        args,
+                        accounts,
+                        truth,
+                        counter,
+                        endpoint,
+                        workdir,
+                        as_of,
+                        variant=variant,
+                        src=src,
+                    )
+                    runs.append(run)
+                    print(
+                        f"  {variant}, --max-workers {workers}: {run.wall_s:.2f} s, "
+                        f"{run.total} requests, {run.failed} failed, {len(run.problems)} wrong",
+                        file=sys.stderr,
+                        flush=True,
+                    )
     finally:
         server.stop()
+    runs.sort(key=lambda run: ([v for v, _ in variants].index(run.variant), run.workers))
     print()
-    print_table(runs, startup, args)
+    print_table(runs, startups, args)
     print(
         "\nOne run on a noisy 2-core machine: wall times vary by +-20 % or more between runs; "
         "request counts are exact and repeatable."

@@ -513,6 +513,54 @@ def test_a_report_that_cannot_be_generated_is_an_error_not_an_empty_account(iam:
     assert faults.operations() == ["GenerateCredentialReport"]
 
 
+@pytest.mark.parametrize("source", ["report", "api"])
+def test_results_and_failed_lookups_are_the_same_whatever_the_number_of_workers(
+    account: Any, source: str
+) -> None:
+    # Each user's calls run as one task on the pool; results are taken in the users' order.
+    iam, ids, faults = account
+    stamp_generated_time(faults)
+    # moto gap: it cannot deny one call for one user (or key) while allowing the rest.
+    faults.always(
+        "ListAccessKeys",
+        lambda params: (
+            access_denied("iam:ListAccessKeys") if params["UserName"] == "erin" else None
+        ),
+    )
+    faults.always(
+        "GetAccessKeyLastUsed",
+        lambda params: (
+            access_denied("iam:GetAccessKeyLastUsed")
+            if params["AccessKeyId"] == ids["dave"][0]
+            else None
+        ),
+    )
+    faults.always(
+        "ListUserTags",
+        lambda params: access_denied("iam:ListUserTags") if params["UserName"] == "bob" else None,
+    )
+
+    results = [
+        scan_account(
+            iam, RULES, LiveScanOptions(source=source, workers=workers), sleep=lambda _: None
+        )
+        for workers in (1, 8, 3)
+    ]
+
+    first = results[0]
+    for other in results[1:]:
+        assert list(other) == list(first)
+        assert other.errors == first.errors
+        assert warnings(other) == warnings(first)
+    # Failed credential lookups in the users' order, then failed exemption-tag reads.
+    assert [error.split(":")[0] for error in first.errors] == ["dave", "erin", "bob"]
+    assert first.errors[-1].endswith("; the exemption tag was not checked")
+    dave_keys = [
+        a.credential for a in first if a.owner.user == "dave" and a.kind.value != "password"
+    ]
+    assert [key.lookup_error is not None for key in dave_keys] == [True, False]
+
+
 # --- exemptions ------------------------------------------------------------------------------
 
 
@@ -808,6 +856,19 @@ def test_cli_exit_1_and_json_with_key_ids(iam: Any) -> None:
     bob_key = document["credentials"][3]
     assert (bob_key["last_used_region"], bob_key["last_used_service"]) == ("us-east-1", "ec2")
     assert document["summary"]["findings"] == 4
+
+
+def test_cli_calls_per_account_bounds_concurrency_without_changing_the_output(iam: Any) -> None:
+    seed_account(iam)
+    iam.generate_credential_report()
+
+    one, many = (cli("--format", "json", "--calls-per-account", n) for n in ("1", "32"))
+    refused = cli("--calls-per-account", "0")
+
+    assert (one.exit_code, many.exit_code) == (1, 1), one.output + many.output
+    assert json.loads(one.stdout) == json.loads(many.stdout)
+    assert refused.exit_code == 2
+    assert "--calls-per-account" in refused.stderr
 
 
 def test_cli_recheck_always_on_a_new_report_shows_progress_and_fresh_use(iam: Any) -> None:

@@ -36,31 +36,34 @@ def live_account_scanner(
 ) -> Callable[[Account], AccountScan]:
     """A function that scans one account: directly for the caller's, else through the role.
 
-    ``base`` is the caller's boto3 session. The returned function raises
+    ``base`` is the caller's boto3 session. Its models are loaded here, on the calling thread,
+    and shared by every assumed-role session (:func:`stalecreds.aws.share_models`); the returned
+    function may then run on many threads at once. It raises
     :class:`~stalecreds.errors.AwsError` when the role cannot be assumed or the account read.
     """
     import boto3
 
     from stalecreds.assume import account_session, partition_of
-    from stalecreds.aws import iam_client
+    from stalecreds.aws import iam_client, preload_models
     from stalecreds.live_scan import scan_account
 
     assert isinstance(base, boto3.Session)
     partition = partition_of(caller.arn)
+    caller_iam = preload_models(base)  # clients are thread-safe; sessions are not
 
     def scan_one(account: Account) -> AccountScan:
-        session = (
-            base
-            if account.account_id == caller.account_id
-            else account_session(
+        if account.account_id == caller.account_id:
+            iam = caller_iam
+        else:
+            session = account_session(
                 base,
                 account.account_id,
                 partition=partition,
                 role_name=role_name,
                 external_id=external_id,
             )
-        )
-        return scan_account(iam_client(session), rules, options, account_name=account.name)
+            iam = iam_client(session)
+        return scan_account(iam, rules, options, account_name=account.name)
 
     return scan_one
 

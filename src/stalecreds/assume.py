@@ -10,7 +10,7 @@ from __future__ import annotations
 import boto3
 from aws_assume_role_lib.aws_assume_role_lib import assume_role
 
-from stalecreds.aws import aws_errors
+from stalecreds.aws import aws_errors, share_models
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 """The role AWS Organizations creates in accounts it creates (``--role-name``)."""
@@ -40,7 +40,11 @@ def account_session(
 ) -> boto3.Session:
     """A session in ``account_id`` through ``role_name``, assumed now (so failures show here).
 
-    Raises :class:`~stalecreds.aws.AwsError` for action ``sts:AssumeRole``.
+    The session has its own credentials, refreshed by botocore before they expire (each
+    refresh is an ``AssumeRole`` signed by ``base``), and reads botocore's models through
+    ``base``'s data loader (:func:`~stalecreds.aws.share_models`): parsed once per process.
+    Raises :class:`~stalecreds.aws.AwsError` for action ``sts:AssumeRole``, also when botocore
+    refuses the parameters (``ParamValidationError``: a bad role name or external ID).
     """
     with aws_errors("sts:AssumeRole"):
         session: boto3.Session = assume_role(
@@ -49,7 +53,11 @@ def account_session(
             RoleSessionName=SESSION_NAME,
             ExternalId=external_id,  # type: ignore[arg-type]  # the library accepts None
             region_name=base.region_name,
+            # The library would make an STS client per call just to validate the parameters;
+            # botocore validates them anyway when the credentials are fetched, just below.
+            validate=False,
         )
+        share_models(session, base)
         # The library assumes lazily; fetch now so a missing role fails here, as AssumeRole.
         credentials = session.get_credentials()
         if credentials is not None:

@@ -44,16 +44,25 @@ def _status(value: str) -> Status:
 
 
 class IamReads:
-    """Read-only IAM calls over one (thread-safe) client."""
+    """Read-only IAM calls over one (thread-safe) client, safe to call from many threads.
+
+    The paginators are made here, once, on the constructing thread: that loads IAM's paginator
+    definitions before any worker thread needs them (threads making their first paginator at
+    the same moment would each load them), and a paginator only holds configuration.
+    """
 
     def __init__(self, iam: IAMClient) -> None:
         self.iam = iam
+        self._list_users = iam.get_paginator("list_users")
+        self._list_access_keys = iam.get_paginator("list_access_keys")
+        self._list_user_tags = iam.get_paginator("list_user_tags")
 
     def list_users(self) -> Iterator[ApiUser]:
         """Every IAM user (``iam:ListUsers``), following ``IsTruncated`` page by page."""
-        paginator = self.iam.get_paginator("list_users")
         with aws_errors("iam:ListUsers"):
-            for page in paginator.paginate(PaginationConfig={"PageSize": LIST_USERS_PAGE_SIZE}):
+            for page in self._list_users.paginate(
+                PaginationConfig={"PageSize": LIST_USERS_PAGE_SIZE}
+            ):
                 for user in page["Users"]:
                     used = user.get("PasswordLastUsed")
                     yield ApiUser(
@@ -66,10 +75,9 @@ class IamReads:
 
     def list_access_keys(self, user: str) -> list[ListedKey]:
         """The user's access keys (``iam:ListAccessKeys``), in IAM's order."""
-        paginator = self.iam.get_paginator("list_access_keys")
         keys: list[ListedKey] = []
         with aws_errors("iam:ListAccessKeys"):
-            for page in paginator.paginate(UserName=user):
+            for page in self._list_access_keys.paginate(UserName=user):
                 keys.extend(
                     ListedKey(
                         key["AccessKeyId"],
@@ -121,10 +129,9 @@ class IamReads:
 
     def user_tags(self, user: str) -> dict[str, str]:
         """The user's tags (``iam:ListUserTags``)."""
-        paginator = self.iam.get_paginator("list_user_tags")
         tags: dict[str, str] = {}
         with aws_errors("iam:ListUserTags"):
-            for page in paginator.paginate(UserName=user):
+            for page in self._list_user_tags.paginate(UserName=user):
                 for tag in page["Tags"]:
                     tags[tag["Key"]] = tag["Value"]
         return tags

@@ -31,7 +31,7 @@ import io
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -54,10 +54,28 @@ if TYPE_CHECKING:
 _DEFAULT_OPTIONS = LiveScanOptions()
 
 
-class _Refresh(NamedTuple):
+class _Lookup(NamedTuple):
+    """What to read live for one user.
+
+    ``key_slots``: ``None`` for no ``ListAccessKeys``; else the report slots that also get
+    ``GetAccessKeyLastUsed``. ``password``: re-check the password (existence, last use).
+    """
+
+    key_slots: set[int] | None
+    password: bool
+
+
+class _Done(NamedTuple):
+    """One user after its live reads, with what they found.
+
+    ``notes`` are warnings for the user's report line; ``errors`` are failed credential lookups
+    and ``tag_errors`` failed exemption-tag reads, kept apart to be reported in that order.
+    """
+
     user: UserCredentials
-    notes: tuple[str, ...]
-    errors: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    tag_errors: tuple[str, ...] = ()
 
 
 def scan_account(
@@ -71,39 +89,50 @@ def scan_account(
 ) -> ScanResult:
     """Scan the account that ``iam`` is signed for, judged at ``rules.as_of``.
 
-    ``account_name`` (from AWS Organizations) is set on every user. Raises
-    :class:`~stalecreds.aws.AwsError` when the account cannot be read at all (the
-    report cannot be generated or downloaded, or ``ListUsers`` fails); failures of single
-    lookups are results, in :attr:`ScanResult.errors`.
+    ``account_name`` (from AWS Organizations) is set on every user. Each user's calls (its
+    credentials, then its exemption tag) run as one task on a pool of ``options.workers``
+    threads; results are taken in the users' order, so output never depends on timing. Raises
+    :class:`~stalecreds.aws.AwsError` when the account cannot be read at all (the report cannot
+    be generated or downloaded, or ``ListUsers`` fails); failures of single lookups are
+    results, in :attr:`ScanResult.errors`.
     """
-    reads = IamReads(iam)
     warnings = WarningLog()
-    if options.source == "api":
-        users, errors, source = _users_from_api(reads, options)
-    else:
-        fetched = fetch_credential_report(
-            iam, timeout=options.report_timeout, on_wait=on_wait, sleep=sleep
-        )
-        lines, _ = read_report(io.BytesIO(fetched.content), "iam:GetCredentialReport")
-        users = list(CredentialReportReader(lines, "iam:GetCredentialReport", warnings))
-        account = users[0].account_id if users else "unknown"
-        source = ReportSource(
-            name=f"credential report of account {account}",
-            format="iam-credential-report",
-            generated_time=fetched.generated_time,
-        )
-        old = old_report_warning(fetched.generated_time, rules.as_of)
-        if old is not None:  # a cached report: everything not in use is re-checked below
-            warnings.add(None, old + "; credentials not in use were re-checked live")
-        full = options.recheck == "always" or not fetched.fresh
-        users, errors = _refresh_from_api(reads, users, rules, options, warnings, full=full)
-    if account_name is not None:
-        users = [user._replace(account_name=account_name) for user in users]
-    users, tag_errors = _apply_exemptions(reads, users, rules, options)
-    errors += tag_errors
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        # The pool's first task makes the IAM reads (it loads IAM's paginator definitions)
+        # while this thread has IAM generate the report, and waits for it.
+        reads = pool.submit(IamReads, iam)
+        if options.source == "api":
+            done, source = _users_from_api(reads.result(), rules, options, pool)
+        else:
+            fetched = fetch_credential_report(
+                iam, timeout=options.report_timeout, on_wait=on_wait, sleep=sleep
+            )
+            lines, _ = read_report(io.BytesIO(fetched.content), "iam:GetCredentialReport")
+            users = list(CredentialReportReader(lines, "iam:GetCredentialReport", warnings))
+            account = users[0].account_id if users else "unknown"
+            source = ReportSource(
+                name=f"credential report of account {account}",
+                format="iam-credential-report",
+                generated_time=fetched.generated_time,
+            )
+            old = old_report_warning(fetched.generated_time, rules.as_of)
+            if old is not None:  # a cached report: everything not in use is re-checked below
+                warnings.add(None, old + "; credentials not in use were re-checked live")
+            full = options.recheck == "always" or not fetched.fresh
+            done = _refresh_from_api(reads.result(), users, rules, options, pool, full=full)
+    errors: list[str] = []
+    for result in done:
+        for note in result.notes:
+            warnings.add(result.user.line, note)
+        errors.extend(result.errors)
+    for result in done:
+        errors.extend(result.tag_errors)
     summary = Summary()
     assessments: list[Assessment] = []
-    for user in users:
+    for result in done:
+        user = result.user
+        if account_name is not None:
+            user = user._replace(account_name=account_name)
         summary.users += 1
         for assessment in assess(user, rules):
             summary.add(assessment)
@@ -111,8 +140,48 @@ def scan_account(
     for error in errors:
         warnings.add(None, error)
     return ScanResult(
-        source, rules.as_of, rules.thresholds, tuple(assessments), summary, warnings, errors
+        source, rules.as_of, rules.thresholds, tuple(assessments), summary, warnings, tuple(errors)
     )
+
+
+def _in_order(
+    work: Callable[[int], _Done], positions: list[int], pool: Executor
+) -> dict[int, _Done]:
+    """``work`` for every position on ``pool``; results by position, whatever finishes first."""
+    return dict(zip(positions, pool.map(work, positions), strict=True))
+
+
+def _lookups(
+    users: list[UserCredentials], rules: VerdictRules, options: LiveScanOptions, *, full: bool
+) -> dict[int, _Lookup]:
+    """Which users need live reads, and which: by position. Pure.
+
+    Keys whose report verdict is not ``in_use`` (every key with ``all_key_ids``) get their IDs
+    and status; with ``full``, keys and passwords not in use get their last use again too.
+    """
+    lookups: dict[int, _Lookup] = {}
+    for position, user in enumerate(users):
+        if user.is_root:
+            continue
+        key_slots: set[int] | None = None
+        password = False
+        for assessment in assess(user, rules):
+            if assessment.verdict is Verdict.IN_USE and not options.all_key_ids:
+                continue
+            credential = assessment.credential
+            if isinstance(credential, AccessKey) and credential.slot is not None:
+                key_slots = set() if key_slots is None else key_slots
+                if full and assessment.verdict is not Verdict.IN_USE:
+                    key_slots.add(credential.slot)
+            elif (
+                full
+                and isinstance(credential, Password)
+                and assessment.verdict is not Verdict.IN_USE
+            ):
+                password = True
+        if key_slots is not None or password:
+            lookups[position] = _Lookup(key_slots, password)
+    return lookups
 
 
 def _refresh_from_api(
@@ -120,62 +189,40 @@ def _refresh_from_api(
     users: list[UserCredentials],
     rules: VerdictRules,
     options: LiveScanOptions,
-    warnings: WarningLog,
+    pool: Executor,
     *,
     full: bool,
-) -> tuple[list[UserCredentials], tuple[str, ...]]:
-    """Re-check, live, every credential of ``users`` whose report verdict is not ``in_use``.
+) -> list[_Done]:
+    """Re-check the report's users live, in the report's order.
 
-    Keys always get their IDs and status; with ``full``, last use and password existence are
-    read again too.
+    Users whose credentials are not all ``in_use`` get :func:`_lookups`; users with candidate
+    findings then get their exemption tag read.
     """
-    key_slots: dict[int, set[int]] = {}
-    password_users: set[int] = set()
-    for position, user in enumerate(users):
-        if user.is_root:
-            continue
-        for assessment in assess(user, rules):
-            if assessment.verdict is Verdict.IN_USE and not options.all_key_ids:
-                continue
-            credential = assessment.credential
-            if isinstance(credential, AccessKey) and credential.slot is not None:
-                slots = key_slots.setdefault(position, set())
-                if full and assessment.verdict is not Verdict.IN_USE:
-                    slots.add(credential.slot)
-            elif (
-                full
-                and isinstance(credential, Password)
-                and assessment.verdict is not Verdict.IN_USE
-            ):
-                password_users.add(position)
-    if not key_slots and not password_users:
-        return users, ()
+    users = [_exempt_by_config(user, options) for user in users]
+    lookups = _lookups(users, rules, options, full=full)
+    password_users = {position for position, lookup in lookups.items() if lookup.password}
+    # NOTE: ListUsers (when it is used) comes before the per-user tasks, which read its result.
+    sign_ins = _password_sign_ins(reads, users, password_users)
 
-    errors: list[str] = []
-    sign_ins = _password_sign_ins(reads, users, password_users, errors)
+    def work(position: int) -> _Done:
+        user = users[position]
+        lookup = lookups.get(position)
+        done = _Done(user)
+        if lookup is not None:
+            done = _refresh_user(reads, user, lookup, sign_ins)
+        return _check_exemption_tag(reads, done, rules, options)
 
-    def refresh(position: int) -> _Refresh:
-        return _refresh_user(
-            reads,
-            users[position],
-            key_slots.get(position),
-            position in password_users,
-            sign_ins,
-        )
-
-    positions = sorted(set(key_slots) | password_users)
-    refreshed = list(users)
-    with ThreadPoolExecutor(max_workers=options.workers) as pool:
-        for position, result in zip(positions, pool.map(refresh, positions), strict=True):
-            refreshed[position] = result.user
-            for note in result.notes:
-                warnings.add(result.user.line, note)
-            errors.extend(result.errors)
-    return refreshed, tuple(errors)
+    positions = [
+        position
+        for position, user in enumerate(users)
+        if position in lookups or _needs_tag_check(user, rules)
+    ]
+    finished = _in_order(work, positions, pool)
+    return [finished.get(position) or _Done(user) for position, user in enumerate(users)]
 
 
 def _password_sign_ins(
-    reads: IamReads, users: list[UserCredentials], password_users: set[int], errors: list[str]
+    reads: IamReads, users: list[UserCredentials], password_users: set[int]
 ) -> dict[str, datetime | None] | None:
     """``PasswordLastUsed`` by user name from ``ListUsers``, or ``None``: ask ``GetUser``.
 
@@ -193,19 +240,18 @@ def _password_sign_ins(
 def _refresh_user(
     reads: IamReads,
     user: UserCredentials,
-    slots_to_check: set[int] | None,
-    check_password: bool,
+    lookup: _Lookup,
     sign_ins: dict[str, datetime | None] | None,
-) -> _Refresh:
+) -> _Done:
     notes: list[str] = []
     errors: list[str] = []
     keys = list(user.access_keys)
-    if slots_to_check is not None:
-        keys = _refresh_keys(reads, user, slots_to_check, notes, errors)
+    if lookup.key_slots is not None:
+        keys = _refresh_keys(reads, user, lookup.key_slots, notes, errors)
     password = user.password
-    if check_password and password is not None:
+    if lookup.password and password is not None:
         password = _refresh_password(reads, user, password, sign_ins, notes, errors)
-    return _Refresh(
+    return _Done(
         user._replace(password=password, access_keys=tuple(keys)), tuple(notes), tuple(errors)
     )
 
@@ -282,23 +328,21 @@ def _refresh_password(
 
 
 def _users_from_api(
-    reads: IamReads, options: LiveScanOptions
-) -> tuple[list[UserCredentials], tuple[str, ...], ReportSource]:
-    """Build every user from the IAM API alone (``--source api``)."""
+    reads: IamReads, rules: VerdictRules, options: LiveScanOptions, pool: Executor
+) -> tuple[list[_Done], ReportSource]:
+    """Build every user from the IAM API alone (``--source api``), with its exemption."""
     api_users = list(reads.list_users())
 
-    def build(api_user: ApiUser) -> tuple[UserCredentials, list[str]]:
-        return _api_user(reads, api_user)
+    def work(position: int) -> _Done:
+        user, errors = _api_user(reads, api_users[position])
+        done = _Done(_exempt_by_config(user, options), errors=tuple(errors))
+        return _check_exemption_tag(reads, done, rules, options)
 
-    errors: list[str] = []
-    users: list[UserCredentials] = []
-    with ThreadPoolExecutor(max_workers=options.workers) as pool:
-        for user, user_errors in pool.map(build, api_users):
-            users.append(user)
-            errors.extend(user_errors)
-    account = users[0].account_id if users else "unknown"
+    finished = _in_order(work, list(range(len(api_users))), pool)
+    done = [finished[position] for position in range(len(api_users))]
+    account = done[0].user.account_id if done else "unknown"
     source = ReportSource(name=f"IAM API of account {account}", format="iam-api")
-    return users, tuple(errors), source
+    return done, source
 
 
 def _api_user(reads: IamReads, api_user: ApiUser) -> tuple[UserCredentials, list[str]]:
@@ -342,37 +386,36 @@ def _api_user(reads: IamReads, api_user: ApiUser) -> tuple[UserCredentials, list
     return user, errors
 
 
-def _apply_exemptions(
-    reads: IamReads, users: list[UserCredentials], rules: VerdictRules, options: LiveScanOptions
-) -> tuple[list[UserCredentials], tuple[str, ...]]:
-    """Mark exempt users: config rules for all, the tag for users with candidate findings."""
-    exemptions = options.exemptions
-    marked: list[UserCredentials] = []
-    to_tag_check: list[int] = []
-    for position, user in enumerate(users):
-        reason = exemptions.by_config(user)
-        if reason is not None:
-            user = user._replace(exemption=reason)
-        elif not user.is_root and any(a.finding_rules for a in assess(user, rules)):
-            to_tag_check.append(position)
-        marked.append(user)
-    if not to_tag_check:
-        return marked, ()
+def _exempt_by_config(user: UserCredentials, options: LiveScanOptions) -> UserCredentials:
+    """``user``, marked exempt when a config rule matches it. Pure."""
+    reason = options.exemptions.by_config(user)
+    return user if reason is None else user._replace(exemption=reason)
 
-    def tags(position: int) -> dict[str, str] | AwsError:
-        try:
-            return reads.user_tags(marked[position].user)
-        except AwsError as error:
-            return error
 
-    errors: list[str] = []
-    with ThreadPoolExecutor(max_workers=options.workers) as pool:
-        for position, result in zip(to_tag_check, pool.map(tags, to_tag_check), strict=True):
-            user = marked[position]
-            if isinstance(result, AwsError):
-                errors.append(f"{user.user}: {result}; the exemption tag was not checked")
-                continue
-            reason = exemptions.by_tags(result)
-            if reason is not None:
-                marked[position] = user._replace(exemption=reason)
-    return marked, tuple(errors)
+def _needs_tag_check(user: UserCredentials, rules: VerdictRules) -> bool:
+    """Whether ``user``'s tags must be read: no config exemption, not root, a finding. Pure."""
+    return (
+        user.exemption is None
+        and not user.is_root
+        and any(a.finding_rules for a in assess(user, rules))
+    )
+
+
+def _check_exemption_tag(
+    reads: IamReads, done: _Done, rules: VerdictRules, options: LiveScanOptions
+) -> _Done:
+    """``done``, its user marked exempt when its exemption tag says so (``ListUserTags``).
+
+    Only users that :func:`_needs_tag_check` are read; a failed read is a tag error.
+    """
+    user = done.user
+    if not _needs_tag_check(user, rules):
+        return done
+    try:
+        tags = reads.user_tags(user.user)
+    except AwsError as error:
+        return done._replace(
+            tag_errors=(f"{user.user}: {error}; the exemption tag was not checked",)
+        )
+    reason = options.exemptions.by_tags(tags)
+    return done if reason is None else done._replace(user=user._replace(exemption=reason))

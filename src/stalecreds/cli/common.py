@@ -28,7 +28,7 @@ from stalecreds.errors import StalecredsError
 from stalecreds.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.formats.base import printable
-from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, LiveScanOptions
+from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, LiveScanOptions
 from stalecreds.multi_account import merge, scan_accounts
 from stalecreds.output import write_file_atomically, write_stdout_when_complete
 from stalecreds.report_input import STDIN_NAME, ReportSource, read_report
@@ -102,6 +102,7 @@ class ScanRequest(NamedTuple):
     role_name: str
     external_id: str | None
     max_workers: int
+    calls_per_account: int
     shard: str | None
 
     @property
@@ -255,6 +256,15 @@ _SCAN_OPTIONS = [
         help="Accounts scanned at once.",
     ),
     click.option(
+        "--calls-per-account",
+        type=click.IntRange(min=1, max=32),
+        default=DEFAULT_WORKERS,
+        show_default=True,
+        metavar="N",
+        help="Concurrent IAM calls per account (botocore's adaptive retries slow them down "
+        "when IAM throttles).",
+    ),
+    click.option(
         "--shard",
         metavar="K/N",
         help="Scan only shard K of N of the accounts (stable by account ID), e.g. for a CI "
@@ -290,6 +300,7 @@ _LIVE_ONLY_OPTIONS = (
     "role_name",
     "external_id",
     "max_workers",
+    "calls_per_account",
 )
 """Scan options that only a live scan uses (``max_workers`` also sizes a report folder's pool)."""
 
@@ -424,6 +435,7 @@ def _live_options(request: ScanRequest, exemptions: Exemptions) -> LiveScanOptio
         report_timeout=request.report_timeout,
         exemptions=exemptions,
         recheck=request.recheck,
+        workers=request.calls_per_account,
     )
 
 
