@@ -96,6 +96,12 @@ class WarningLog:
         else:
             self.dropped += 1
 
+    def extend(self, later: WarningLog) -> None:
+        """Append the warnings of ``later`` (found after these), as if added here in order."""
+        for warning in later.items:
+            self.add(warning.line, warning.message)
+        self.dropped += later.dropped
+
     def __len__(self) -> int:
         return len(self.items) + self.dropped
 
@@ -180,19 +186,36 @@ class CredentialReportReader:
     """Iterate a credential report's CSV lines as :class:`UserCredentials`, one per row, in order.
 
     ``lines`` is any iterable of text lines (a file opened with ``newline=""``, or
-    ``text.splitlines(keepends=True)``); ``source`` names it in errors. Iteration raises
+    ``text.splitlines(keepends=True)``), the first of them the header; ``first_line`` is its
+    line number in the report (1 unless ``lines`` start further on, after a header given again
+    in front of them); ``source`` names it in errors. Iteration raises
     :class:`ReportFormatError` at the first malformed header, row or cell, naming the line and
     column. Readable oddities (duplicate users, keys marked active with no date, account IDs that
     are not 12 digits) are added to ``warnings`` (a new :class:`WarningLog` unless one is given)
     while iterating.
+
+    While iterating, :attr:`next_line` is the line the next row starts on, :attr:`first_seen`
+    maps each user's ARN to the line it first appeared on, :attr:`accounts` holds the account
+    IDs seen and :attr:`odd_accounts` those of them that are not 12 digits (warned about once).
     """
 
     def __init__(
-        self, lines: Iterable[str], source: str, warnings: WarningLog | None = None
+        self,
+        lines: Iterable[str],
+        source: str,
+        warnings: WarningLog | None = None,
+        *,
+        first_line: int = 1,
     ) -> None:
         self.source = source
         self.warnings = WarningLog() if warnings is None else warnings
+        self.next_line = first_line
+        self.first_seen: dict[str, int] = {}
+        self.accounts: set[str] = set()
+        self.odd_accounts: set[str] = set()
         self._lines = lines
+        self._before = first_line - 1
+        """Lines of the report before ``lines``: added to the CSV reader's line numbers."""
 
     def __iter__(self) -> Iterator[UserCredentials]:
         reader = csv.reader(self._lines, strict=True)
@@ -208,7 +231,7 @@ class CredentialReportReader:
             yield from self._rows(reader, header, index)
         except csv.Error as error:
             raise ReportFormatError(
-                self.source, f"not valid CSV: {error}", line=reader.line_num
+                self.source, f"not valid CSV: {error}", line=self._before + reader.line_num
             ) from None
 
     def _index(self, header: list[str]) -> dict[str, int]:
@@ -219,7 +242,7 @@ class CredentialReportReader:
                 raise ReportFormatError(
                     self.source,
                     f"column {name!r} appears twice in the header",
-                    line=1,
+                    line=self._before + 1,
                     column=position + 1,
                 )
             index[name] = position
@@ -229,7 +252,7 @@ class CredentialReportReader:
             raise ReportFormatError(
                 self.source,
                 f"missing required column {missing[0]!r}{more}; is this an IAM credential report?",
-                line=1,
+                line=self._before + 1,
             )
         return index
 
@@ -242,13 +265,14 @@ class CredentialReportReader:
         # Cells reach _user in REPORT_COLUMNS order; IAM's own header needs no reordering.
         reorder = None if positions == list(range(len(positions))) else itemgetter(*positions)
         arns: dict[str, tuple[str, str]] = {}
-        seen: dict[str, int] = {}
-        accounts: set[str] = set()
+        seen = self.first_seen
+        accounts = self.accounts
         warn = self.warnings.add
-        previous_end = reader.line_num
+        before = self._before
+        self.next_line = before + reader.line_num + 1
         for cells in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
+            start = self.next_line
+            self.next_line = before + reader.line_num + 1
             if not cells:
                 continue
             if len(cells) != width:
@@ -289,6 +313,7 @@ class CredentialReportReader:
             if account not in accounts:
                 accounts.add(account)
                 if not (len(account) == 12 and account.isdigit()):
+                    self.odd_accounts.add(account)
                     warn(start, f"account ID {account!r} is not 12 digits")
             yield user
 
