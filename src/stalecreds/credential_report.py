@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from stalecreds.errors import ReportFormatError
 from stalecreds.facts import ROOT_USER_NAME
@@ -182,6 +182,19 @@ def _parse_arn(arn: str) -> tuple[str, str]:
     return parts[1], parts[4]
 
 
+class _Layout(NamedTuple):
+    """A report's columns, from its header line."""
+
+    first_name: str
+    """The header's first cell (BOM removed): how a repeated header line is noticed."""
+    names: list[str]
+    """The column names, stripped, in the report's order."""
+    positions: list[int]
+    """The report's position of each of :data:`REPORT_COLUMNS`."""
+    reorder: Callable[[list[str]], tuple[str, ...]] | None
+    """Picks :data:`REPORT_COLUMNS` from a row, in that order; ``None`` when they are in it."""
+
+
 class CredentialReportReader:
     """Iterate a credential report's CSV lines as :class:`UserCredentials`, one per row, in order.
 
@@ -216,23 +229,46 @@ class CredentialReportReader:
         self._lines = lines
         self._before = first_line - 1
         """Lines of the report before ``lines``: added to the CSV reader's line numbers."""
+        self._csv: _csv.Reader | None = None
+        self._layout: _Layout | None = None
+        self._arns: dict[str, tuple[str, str]] = {}
+        """Partition and account by ARN prefix: see :func:`_user`."""
 
     def __iter__(self) -> Iterator[UserCredentials]:
-        reader = csv.reader(self._lines, strict=True)
+        return self.rows()
+
+    def rows(self, stop_line: int | None = None) -> Iterator[UserCredentials]:
+        """The users from where the previous call stopped (the top, at first), to the end.
+
+        With ``stop_line``, stop instead when the next row would start on that line (if one
+        does), before reading it; a later call goes on from there.
+        """
+        reader = self._csv
+        if reader is None:
+            reader = self._csv = csv.reader(self._lines, strict=True)
         try:
-            header = next(reader, None)
-            if header is None:
-                raise ReportFormatError(
-                    self.source, "the report is empty; expected a header line starting 'user,arn'"
-                )
-            if header and header[0].startswith("\ufeff"):
-                header[0] = header[0][1:]
-            index = self._index(header)
-            yield from self._rows(reader, header, index)
+            if self._layout is None:
+                self._layout = self._read_header(reader)
+            yield from self._rows(reader, self._layout, stop_line)
         except csv.Error as error:
             raise ReportFormatError(
                 self.source, f"not valid CSV: {error}", line=self._before + reader.line_num
             ) from None
+
+    def _read_header(self, reader: _csv.Reader) -> _Layout:
+        header = next(reader, None)
+        if header is None:
+            raise ReportFormatError(
+                self.source, "the report is empty; expected a header line starting 'user,arn'"
+            )
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        index = self._index(header)
+        positions = [index[name] for name in REPORT_COLUMNS]
+        # Cells reach _user in REPORT_COLUMNS order; IAM's own header needs no reordering.
+        reorder = None if positions == list(range(len(positions))) else itemgetter(*positions)
+        self.next_line = self._before + reader.line_num + 1
+        return _Layout(header[0], list(index), positions, reorder)
 
     def _index(self, header: list[str]) -> dict[str, int]:
         index: dict[str, int] = {}
@@ -257,20 +293,19 @@ class CredentialReportReader:
         return index
 
     def _rows(
-        self, reader: _csv.Reader, header: list[str], index: dict[str, int]
+        self, reader: _csv.Reader, layout: _Layout, stop_line: int | None
     ) -> Iterator[UserCredentials]:
-        width = len(header)
-        names = list(index)
-        positions = [index[name] for name in REPORT_COLUMNS]
-        # Cells reach _user in REPORT_COLUMNS order; IAM's own header needs no reordering.
-        reorder = None if positions == list(range(len(positions))) else itemgetter(*positions)
-        arns: dict[str, tuple[str, str]] = {}
+        first_name, names, positions, reorder = layout
+        width = len(names)
+        arns = self._arns
         seen = self.first_seen
         accounts = self.accounts
         warn = self.warnings.add
         before = self._before
-        self.next_line = before + reader.line_num + 1
-        for cells in reader:
+        while self.next_line != stop_line:
+            cells = next(reader, None)
+            if cells is None:
+                return
             start = self.next_line
             self.next_line = before + reader.line_num + 1
             if not cells:
@@ -285,7 +320,7 @@ class CredentialReportReader:
                     column_name=names[len(cells)] if short else None,
                 )
             if (
-                cells[0].endswith(header[0])
+                cells[0].endswith(first_name)
                 and [cell.strip().lstrip("\ufeff") for cell in cells] == names
             ):
                 continue  # the header again: reports concatenated with cat (BOM and all)

@@ -97,7 +97,6 @@ class ReportScan:
         self.reader = CredentialReportReader(
             lines, source.label, self.warnings, first_line=first_line
         )
-        self._users = iter(self.reader)
 
     @property
     def as_of(self) -> datetime:
@@ -126,9 +125,8 @@ class ReportScan:
         exemptions = self.exemptions if self.exemptions and self.exemptions.rules else None
         summary = self.summary
         add = summary.add
-        reader = self.reader
         try:
-            for user in self._users:
+            for user in self.reader.rows(stop_line):
                 summary.users += 1
                 if exemptions is not None:
                     user = user._replace(exemption=exemptions.by_config(user))
@@ -148,8 +146,6 @@ class ReportScan:
                                 f"is after the as-of time {as_of.isoformat()}",
                             )
                     yield assessment
-                if reader.next_line == stop_line:
-                    break
         finally:
             self.newest = newest
 
