@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from stalecreds.errors import ReportFormatError
 from stalecreds.facts import ROOT_USER_NAME
@@ -95,6 +95,12 @@ class WarningLog:
             self.items.append(ReportWarning(line, message))
         else:
             self.dropped += 1
+
+    def extend(self, later: WarningLog) -> None:
+        """Append the warnings of ``later`` (found after these), as if added here in order."""
+        for warning in later.items:
+            self.add(warning.line, warning.message)
+        self.dropped += later.dropped
 
     def __len__(self) -> int:
         return len(self.items) + self.dropped
@@ -176,40 +182,93 @@ def _parse_arn(arn: str) -> tuple[str, str]:
     return parts[1], parts[4]
 
 
+class _Layout(NamedTuple):
+    """A report's columns, from its header line."""
+
+    first_name: str
+    """The header's first cell (BOM removed): how a repeated header line is noticed."""
+    names: list[str]
+    """The column names, stripped, in the report's order."""
+    positions: list[int]
+    """The report's position of each of :data:`REPORT_COLUMNS`."""
+    reorder: Callable[[list[str]], tuple[str, ...]] | None
+    """Picks :data:`REPORT_COLUMNS` from a row, in that order; ``None`` when they are in it."""
+
+
 class CredentialReportReader:
     """Iterate a credential report's CSV lines as :class:`UserCredentials`, one per row, in order.
 
     ``lines`` is any iterable of text lines (a file opened with ``newline=""``, or
-    ``text.splitlines(keepends=True)``); ``source`` names it in errors. Iteration raises
+    ``text.splitlines(keepends=True)``), the first of them the header; ``first_line`` is its
+    line number in the report (1 unless ``lines`` start further on, after a header given again
+    in front of them); ``source`` names it in errors. Iteration raises
     :class:`ReportFormatError` at the first malformed header, row or cell, naming the line and
     column. Readable oddities (duplicate users, keys marked active with no date, account IDs that
     are not 12 digits) are added to ``warnings`` (a new :class:`WarningLog` unless one is given)
     while iterating.
+
+    While iterating, :attr:`next_line` is the line the next row starts on, :attr:`first_seen`
+    maps each user's ARN to the line it first appeared on, :attr:`accounts` holds the account
+    IDs seen and :attr:`odd_accounts` those of them that are not 12 digits (warned about once).
     """
 
     def __init__(
-        self, lines: Iterable[str], source: str, warnings: WarningLog | None = None
+        self,
+        lines: Iterable[str],
+        source: str,
+        warnings: WarningLog | None = None,
+        *,
+        first_line: int = 1,
     ) -> None:
         self.source = source
         self.warnings = WarningLog() if warnings is None else warnings
+        self.next_line = first_line
+        self.first_seen: dict[str, int] = {}
+        self.accounts: set[str] = set()
+        self.odd_accounts: set[str] = set()
         self._lines = lines
+        self._before = first_line - 1
+        """Lines of the report before ``lines``: added to the CSV reader's line numbers."""
+        self._csv: _csv.Reader | None = None
+        self._layout: _Layout | None = None
+        self._arns: dict[str, tuple[str, str]] = {}
+        """Partition and account by ARN prefix: see :func:`_user`."""
 
     def __iter__(self) -> Iterator[UserCredentials]:
-        reader = csv.reader(self._lines, strict=True)
+        return self.rows()
+
+    def rows(self, stop_line: int | None = None) -> Iterator[UserCredentials]:
+        """The users from where the previous call stopped (the top, at first), to the end.
+
+        With ``stop_line``, stop instead when the next row would start on that line (if one
+        does), before reading it; a later call goes on from there.
+        """
+        reader = self._csv
+        if reader is None:
+            reader = self._csv = csv.reader(self._lines, strict=True)
         try:
-            header = next(reader, None)
-            if header is None:
-                raise ReportFormatError(
-                    self.source, "the report is empty; expected a header line starting 'user,arn'"
-                )
-            if header and header[0].startswith("\ufeff"):
-                header[0] = header[0][1:]
-            index = self._index(header)
-            yield from self._rows(reader, header, index)
+            if self._layout is None:
+                self._layout = self._read_header(reader)
+            yield from self._rows(reader, self._layout, stop_line)
         except csv.Error as error:
             raise ReportFormatError(
-                self.source, f"not valid CSV: {error}", line=reader.line_num
+                self.source, f"not valid CSV: {error}", line=self._before + reader.line_num
             ) from None
+
+    def _read_header(self, reader: _csv.Reader) -> _Layout:
+        header = next(reader, None)
+        if header is None:
+            raise ReportFormatError(
+                self.source, "the report is empty; expected a header line starting 'user,arn'"
+            )
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        index = self._index(header)
+        positions = [index[name] for name in REPORT_COLUMNS]
+        # Cells reach _user in REPORT_COLUMNS order; IAM's own header needs no reordering.
+        reorder = None if positions == list(range(len(positions))) else itemgetter(*positions)
+        self.next_line = self._before + reader.line_num + 1
+        return _Layout(header[0], list(index), positions, reorder)
 
     def _index(self, header: list[str]) -> dict[str, int]:
         index: dict[str, int] = {}
@@ -219,7 +278,7 @@ class CredentialReportReader:
                 raise ReportFormatError(
                     self.source,
                     f"column {name!r} appears twice in the header",
-                    line=1,
+                    line=self._before + 1,
                     column=position + 1,
                 )
             index[name] = position
@@ -229,26 +288,26 @@ class CredentialReportReader:
             raise ReportFormatError(
                 self.source,
                 f"missing required column {missing[0]!r}{more}; is this an IAM credential report?",
-                line=1,
+                line=self._before + 1,
             )
         return index
 
     def _rows(
-        self, reader: _csv.Reader, header: list[str], index: dict[str, int]
+        self, reader: _csv.Reader, layout: _Layout, stop_line: int | None
     ) -> Iterator[UserCredentials]:
-        width = len(header)
-        names = list(index)
-        positions = [index[name] for name in REPORT_COLUMNS]
-        # Cells reach _user in REPORT_COLUMNS order; IAM's own header needs no reordering.
-        reorder = None if positions == list(range(len(positions))) else itemgetter(*positions)
-        arns: dict[str, tuple[str, str]] = {}
-        seen: dict[str, int] = {}
-        accounts: set[str] = set()
+        first_name, names, positions, reorder = layout
+        width = len(names)
+        arns = self._arns
+        seen = self.first_seen
+        accounts = self.accounts
         warn = self.warnings.add
-        previous_end = reader.line_num
-        for cells in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
+        before = self._before
+        while self.next_line != stop_line:
+            cells = next(reader, None)
+            if cells is None:
+                return
+            start = self.next_line
+            self.next_line = before + reader.line_num + 1
             if not cells:
                 continue
             if len(cells) != width:
@@ -261,7 +320,7 @@ class CredentialReportReader:
                     column_name=names[len(cells)] if short else None,
                 )
             if (
-                cells[0].endswith(header[0])
+                cells[0].endswith(first_name)
                 and [cell.strip().lstrip("\ufeff") for cell in cells] == names
             ):
                 continue  # the header again: reports concatenated with cat (BOM and all)
@@ -289,6 +348,7 @@ class CredentialReportReader:
             if account not in accounts:
                 accounts.add(account)
                 if not (len(account) == 12 and account.isdigit()):
+                    self.odd_accounts.add(account)
                     warn(start, f"account ID {account!r} is not 12 digits")
             yield user
 

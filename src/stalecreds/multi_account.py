@@ -166,15 +166,6 @@ class MultiAccountResult:
                 yield from outcome.result
 
 
-def add_summary(total: Summary, part: Summary) -> None:
-    """Add the counts of ``part`` to ``total``."""
-    total.users += part.users
-    total.credentials += part.credentials
-    total.findings += part.findings
-    total.cleanup_candidates += part.cleanup_candidates
-    total.by_verdict.update(part.by_verdict)
-
-
 def merge(
     outcomes: Sequence[AccountOutcome],
     *,
@@ -193,7 +184,7 @@ def merge(
             merged.append(outcome)
             continue
         result = outcome.result
-        add_summary(summary, result.summary)
+        summary.merge(result.summary)
         for warning in result.warnings.items:
             warnings.add(warning.line, f"account {label}: {warning.message}")
         warnings.dropped += result.warnings.dropped

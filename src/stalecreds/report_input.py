@@ -78,9 +78,13 @@ def _text_lines(text: str, source: str) -> Iterator[str]:
         yield line
 
 
-def _decoded_lines(raw_lines: Iterable[bytes], source: str) -> Iterator[str]:
-    """Decode UTF-8 lines (dropping a leading BOM), raising a located error on bad bytes or NUL."""
-    for number, raw in enumerate(raw_lines, start=1):
+def decoded_lines(raw_lines: Iterable[bytes], source: str, first_line: int = 1) -> Iterator[str]:
+    """Decode UTF-8 lines (dropping a BOM on line 1), raising a located error on bad bytes or NUL.
+
+    ``raw_lines`` are a report's lines from line number ``first_line`` on; ``source`` names the
+    report in errors (:class:`InputError`).
+    """
+    for number, raw in enumerate(raw_lines, start=first_line):
         if b"\x00" in raw:
             raise _nul_error(source, number, raw.decode("utf-8", errors="replace"))
         try:
@@ -119,7 +123,7 @@ def read_report(stream: IO[bytes], name: str) -> tuple[Iterator[str], ReportSour
     if first_lines[-1].lstrip(b" \t\xef\xbb\xbf").startswith(b"{"):
         document = b"".join(itertools.chain(first_lines, raw_lines))
         return _from_cli_json(document, name)
-    lines = _decoded_lines(itertools.chain(first_lines, raw_lines), name)
+    lines = decoded_lines(itertools.chain(first_lines, raw_lines), name)
     return lines, ReportSource(name=name, format="csv")
 
 

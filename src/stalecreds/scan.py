@@ -19,6 +19,9 @@ from stalecreds.exemptions import Exemptions
 from stalecreds.report_input import ReportSource, read_report
 from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
 
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+"""Earlier than any date: :attr:`ReportScan.newest` before any date is seen."""
+
 OLD_REPORT_AGE = timedelta(hours=1)
 """A report generated longer than this before ``as_of`` gets a warning: later use is not in it."""
 
@@ -42,6 +45,14 @@ class Summary:
         if assessment.cleanup_candidate:
             self.cleanup_candidates += 1
 
+    def merge(self, part: Summary) -> None:
+        """Add the counts of ``part`` (another scan, or another part of this one)."""
+        self.users += part.users
+        self.credentials += part.credentials
+        self.findings += part.findings
+        self.cleanup_candidates += part.cleanup_candidates
+        self.by_verdict.update(part.by_verdict)
+
     def as_dict(self) -> dict[str, object]:
         """The JSON ``summary`` object: counts, with every verdict present."""
         return {
@@ -61,6 +72,10 @@ class ReportScan:
     exempt users. While iterating, :attr:`summary` counts and :attr:`warnings`
     collects oddities; both are complete once iteration ends. Iteration raises
     :class:`~stalecreds.errors.ReportFormatError` at the first malformed row.
+
+    Iterating is :meth:`assessments` and then :meth:`finish`; a scan split into parts (see
+    :mod:`stalecreds.split_scan`) calls them itself. ``first_line`` numbers ``lines`` as for
+    :class:`~stalecreds.credential_report.CredentialReportReader`.
     """
 
     def __init__(
@@ -69,13 +84,19 @@ class ReportScan:
         source: ReportSource,
         rules: VerdictRules,
         exemptions: Exemptions | None = None,
+        *,
+        first_line: int = 1,
     ) -> None:
         self.source = source
         self.rules = rules
         self.exemptions = exemptions
         self.summary = Summary()
         self.warnings = WarningLog()
-        self._reader = CredentialReportReader(lines, source.label, self.warnings)
+        self.newest = EARLIEST
+        """The latest date of any credential judged so far (creation or use)."""
+        self.reader = CredentialReportReader(
+            lines, source.label, self.warnings, first_line=first_line
+        )
 
     @property
     def as_of(self) -> datetime:
@@ -88,48 +109,49 @@ class ReportScan:
         return self.rules.thresholds
 
     def __iter__(self) -> Iterator[Assessment]:
+        yield from self.assessments()
+        self.finish()
+
+    def assessments(self, stop_line: int | None = None) -> Iterator[Assessment]:
+        """Judge the rows in report order, counting and warning, up to the end of the report.
+
+        With ``stop_line``, stop instead when the next row would start on that line (if one
+        does); a later call goes on from there.
+        """
         as_of = self.rules.as_of
         rules = self.rules
         warn = self.warnings.add
-        newest = datetime.min.replace(tzinfo=UTC)
+        newest = self.newest
         exemptions = self.exemptions if self.exemptions and self.exemptions.rules else None
         summary = self.summary
         add = summary.add
-        for user in self._reader:
-            summary.users += 1
-            if exemptions is not None:
-                user = user._replace(exemption=exemptions.by_config(user))
-            for assessment in assess(user, rules):
-                add(assessment)
-                latest = assessment.created
-                used = assessment.last_used
-                if latest is None or (used is not None and used > latest):
-                    latest = used
-                if latest is not None:
-                    if latest > newest:
-                        newest = latest
-                    if latest > as_of:
-                        warn(
-                            user.line,
-                            f"{user.user}: {assessment.kind.value} date {latest.isoformat()} "
-                            f"is after the as-of time {as_of.isoformat()}",
-                        )
-                yield assessment
-        self._final_checks(newest if summary.credentials else None)
+        try:
+            for user in self.reader.rows(stop_line):
+                summary.users += 1
+                if exemptions is not None:
+                    user = user._replace(exemption=exemptions.by_config(user))
+                for assessment in assess(user, rules):
+                    add(assessment)
+                    latest = assessment.created
+                    used = assessment.last_used
+                    if latest is None or (used is not None and used > latest):
+                        latest = used
+                    if latest is not None:
+                        if latest > newest:
+                            newest = latest
+                        if latest > as_of:
+                            warn(
+                                user.line,
+                                f"{user.user}: {assessment.kind.value} date {latest.isoformat()} "
+                                f"is after the as-of time {as_of.isoformat()}",
+                            )
+                    yield assessment
+        finally:
+            self.newest = newest
 
-    def collect(self) -> ScanResult:
-        """Read the whole report now and keep every assessment (for outputs read twice)."""
-        assessments = tuple(self)
-        return ScanResult(
-            source=self.source,
-            as_of=self.as_of,
-            thresholds=self.thresholds,
-            assessments=assessments,
-            summary=self.summary,
-            warnings=self.warnings,
-        )
-
-    def _final_checks(self, newest: datetime | None) -> None:
+    def finish(self) -> None:
+        """Add the warnings about the report as a whole; call once every row is judged."""
+        newest = self.newest if self.summary.credentials else None
         generated = self.source.generated_time
         as_of = self.rules.as_of
         old = old_report_warning(generated, as_of)
@@ -143,6 +165,18 @@ class ReportScan:
                 f"{newest.date().isoformat()}); if the report is old, judge it as of when it was "
                 "generated with --as-of",
             )
+
+    def collect(self) -> ScanResult:
+        """Read the whole report now and keep every assessment (for outputs read twice)."""
+        assessments = tuple(self)
+        return ScanResult(
+            source=self.source,
+            as_of=self.as_of,
+            thresholds=self.thresholds,
+            assessments=assessments,
+            summary=self.summary,
+            warnings=self.warnings,
+        )
 
 
 def old_report_warning(generated: datetime | None, as_of: datetime) -> str | None:

@@ -33,6 +33,7 @@ from stalecreds.multi_account import merge, scan_accounts
 from stalecreds.output import write_file_atomically, write_stdout_when_complete
 from stalecreds.report_input import STDIN_NAME, ReportSource, read_report
 from stalecreds.scan import ReportScan
+from stalecreds.split_scan import report_scan
 from stalecreds.trend import TrendPoint
 from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 from stalecreds.wording import plural
@@ -403,13 +404,17 @@ def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
         yield _scan_many(request, exemptions)
         return
     if not request.live:
-        with open_input(None if request.sample else request.report_path) as (stream, name):
+        path = None if request.sample else request.report_path
+        with open_input(path) as (stream, name):
             lines, source = read_report(stream, name)
             moment = request.as_of or (
                 source.generated_time if request.sample and source.generated_time else now()
             )
             rules = VerdictRules(moment, request.thresholds)
-            yield ReportScan(lines, source, rules, exemptions)
+            if path is None or path == "-":
+                yield ReportScan(lines, source, rules, exemptions)
+            else:
+                yield report_scan(path, stream, lines, source, rules, exemptions)
         return
     from stalecreds.aws import iam_client, make_session
     from stalecreds.live_scan import scan_account

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -73,6 +73,25 @@ class ScanOutput(Protocol):
 
     def __iter__(self) -> Iterator[Assessment]:
         """The assessments, in report order."""
+
+
+RecordEncoder = Callable[[Iterable[Assessment], datetime], Iterator[str]]
+"""Encodes assessments judged at ``as_of`` (the second argument) as text, in order.
+
+It yields non-empty pieces, each one or more whole records; concatenated, the pieces of the
+parts of a scan are those of the whole scan. Defined at module level, so that another process
+can run it (:mod:`stalecreds.split_scan`).
+"""
+
+
+def encoded_records(scan: ScanOutput, encode: RecordEncoder) -> Iterator[str]:
+    """The pieces ``encode`` makes of the assessments of ``scan``, in order.
+
+    A scan that encodes its records itself, in parts (an ``encoded`` method, as
+    :class:`~stalecreds.split_scan.SplitReportScan` has), is asked to; any other is iterated.
+    """
+    encoded: Callable[[RecordEncoder], Iterator[str]] | None = getattr(scan, "encoded", None)
+    return encode(scan, scan.as_of) if encoded is None else encoded(encode)
 
 
 def printable(text: str) -> str:

@@ -7,10 +7,16 @@ Booleans are ``true``/``false``; missing values are empty; ``finding_rules`` is 
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TextIO
 
-from stalecreds.formats.base import RECORD_FIELDS, ScanOutput, record
+from stalecreds.assessment import Assessment
+from stalecreds.formats.base import RECORD_FIELDS, ScanOutput, encoded_records, record
+
+_BATCH = 2000
+"""Credentials encoded per piece of text."""
 
 
 def _cell(value: object) -> object:
@@ -27,10 +33,28 @@ def _cell(value: object) -> object:
     return value
 
 
+def encode_rows(assessments: Iterable[Assessment], as_of: datetime) -> Iterator[str]:
+    """The CSV rows of ``assessments``, in pieces of up to :data:`_BATCH` rows.
+
+    A :data:`~stalecreds.formats.base.RecordEncoder`.
+    """
+    piece = io.StringIO()
+    writer = csv.writer(piece, lineterminator="\n")
+    rows = 0
+    for assessment in assessments:
+        writer.writerow([_cell(value) for value in record(assessment, as_of).values()])
+        rows += 1
+        if rows == _BATCH:
+            yield piece.getvalue()
+            piece.seek(0)
+            piece.truncate()
+            rows = 0
+    if rows:
+        yield piece.getvalue()
+
+
 def render_csv(scan: ScanOutput, out: TextIO) -> None:
     """Write ``scan`` as CSV (header first) to ``out``."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(RECORD_FIELDS)
-    as_of = scan.as_of
-    for assessment in scan:
-        writer.writerow([_cell(value) for value in record(assessment, as_of).values()])
+    csv.writer(out, lineterminator="\n").writerow(RECORD_FIELDS)
+    for piece in encoded_records(scan, encode_rows):
+        out.write(piece)

@@ -27,19 +27,43 @@ the report is read, so memory stays flat for reports of any size. Encoding is or
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import TextIO
 
 import orjson
 
 from stalecreds import __version__
-from stalecreds.formats.base import SCHEMA_VERSION, ScanOutput, record
+from stalecreds.assessment import Assessment
+from stalecreds.formats.base import SCHEMA_VERSION, ScanOutput, encoded_records, record
 
 _BATCH = 2000
 """Credentials encoded per write to the output stream."""
+_SEPARATOR = ",\n    "
+"""What precedes each credential in the ``credentials`` array, except the first (no comma)."""
 
 
 def _dumps(value: object) -> str:
     return orjson.dumps(value).decode()
+
+
+def encode_records(assessments: Iterable[Assessment], as_of: datetime) -> Iterator[str]:
+    """The ``credentials`` array items of ``assessments``, in pieces of up to :data:`_BATCH`.
+
+    Each item is preceded by :data:`_SEPARATOR` (a comma and the next line's indent): the writer
+    of the array drops the first comma. A :data:`~stalecreds.formats.base.RecordEncoder`.
+    """
+    dumps = orjson.dumps
+    # Each record is decoded as soon as it is encoded: orjson's result holds a 4 KiB buffer, and
+    # keeping a batch of those alive costs more than the encoding itself.
+    batch: list[str] = []
+    for assessment in assessments:
+        batch.append(dumps(record(assessment, as_of)).decode())
+        if len(batch) >= _BATCH:
+            yield _SEPARATOR + _SEPARATOR.join(batch)
+            batch.clear()
+    if batch:
+        yield _SEPARATOR + _SEPARATOR.join(batch)
 
 
 def render_json(scan: ScanOutput, out: TextIO) -> None:
@@ -64,20 +88,9 @@ def render_json(scan: ScanOutput, out: TextIO) -> None:
     for key, value in head.items():
         out.write(f'  "{key}": {_dumps(value)},\n')
     out.write('  "credentials": [')
-    as_of = scan.as_of
-    dumps = orjson.dumps
-    # Each record is decoded as soon as it is encoded: orjson's result holds a 4 KiB buffer, and
-    # keeping a batch of those alive costs more than the encoding itself.
-    batch: list[str] = []
     wrote_any = False
-    for assessment in scan:
-        batch.append(dumps(record(assessment, as_of)).decode())
-        if len(batch) >= _BATCH:
-            out.write(("," if wrote_any else "") + "\n    " + ",\n    ".join(batch))
-            wrote_any = True
-            batch.clear()
-    if batch:
-        out.write(("," if wrote_any else "") + "\n    " + ",\n    ".join(batch))
+    for piece in encoded_records(scan, encode_records):
+        out.write(piece if wrote_any else piece[1:])  # the first credential has no comma
         wrote_any = True
     out.write("\n  ],\n" if wrote_any else "],\n")
     account_rows = getattr(scan, "account_rows", None)
