@@ -702,3 +702,11 @@ def test_a_date_without_time_names_the_expected_form():
     error = scan_error(data)
     assert error.column == 3
     assert "has no time and UTC offset (expected e.g. 2016-11-16T14:10:34+00:00)" in error.message
+
+
+def test_a_user_listed_twice_counts_as_one_user():
+    row = report_row(user="chris", arn="arn:aws:iam::123456789012:user/chris")
+    other = report_row(user="dana", arn="arn:aws:iam::123456789012:user/dana")
+    result = scan_report(report(row, other, row), as_of=datetime(2026, 11, 1, tzinfo=UTC))
+    assert result.summary.users == 2
+    assert [w.line for w in result.warnings.items] == [4]

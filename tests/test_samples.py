@@ -12,7 +12,7 @@ from stalecreds import ScanResult, Thresholds, scan_report
 from tests.conftest import SAMPLE_REPORTS
 
 SAMPLE_USERS = {
-    "cloud-custodian-1.csv": 21,
+    "cloud-custodian-1.csv": 20,  # 21 rows: christopher is listed twice
     "cloud-custodian-2.csv": 8,
     "cloud-custodian-3.csv": 2,
     "cloud-custodian-4.csv": 1,

@@ -125,9 +125,11 @@ class ReportScan:
         exemptions = self.exemptions if self.exemptions and self.exemptions.rules else None
         summary = self.summary
         add = summary.add
+        first_seen = self.reader.first_seen
         try:
             for user in self.reader.rows(stop_line):
-                summary.users += 1
+                if first_seen[user.arn] == user.line:  # a user listed twice counts once
+                    summary.users += 1
                 if exemptions is not None:
                     user = user._replace(exemption=exemptions.by_config(user))
                 for assessment in assess(user, rules):
