@@ -704,6 +704,33 @@ def test_a_date_without_time_names_the_expected_form():
     assert "has no time and UTC offset (expected e.g. 2016-11-16T14:10:34+00:00)" in error.message
 
 
+def test_a_time_without_offset_names_only_the_offset():
+    data = report(report_row(user_creation_time="2018-06-01T00:00:00")).encode()
+    error = scan_error(data)
+    assert error.column == 3
+    assert error.message == (
+        "timestamp '2018-06-01T00:00:00' has no UTC offset "
+        "(expected e.g. 2016-11-16T14:10:34+00:00)"
+    )
+
+
+def test_utf16_text_is_named_as_such():
+    error = scan_error(report(report_row()).encode("utf-16"))
+    assert error.line == 1
+    assert error.message == "UTF-16 text (as PowerShell's '>' writes it): save the report as UTF-8"
+
+
+def test_a_nul_in_utf8_text_is_binary_data():
+    error = scan_error(report(report_row(), report_row(user="b\x00b", arn=BOB_ARN)).encode())
+    assert error.message == "a NUL byte: this is binary data, not a credential report"
+
+
+def test_bare_carriage_returns_are_named():
+    error = scan_error(report(report_row()).replace("\n", "\r").encode())
+    assert error.line == 1
+    assert "a line ends in a bare carriage return (CR, old Mac line ends)" in error.message
+
+
 def test_a_user_listed_twice_counts_as_one_user():
     row = report_row(user="chris", arn="arn:aws:iam::123456789012:user/chris")
     other = report_row(user="dana", arn="arn:aws:iam::123456789012:user/dana")

@@ -144,10 +144,10 @@ def _moment(value: str, column: int) -> datetime | None:
     if parsed.tzinfo is UTC:
         return parsed
     if parsed.tzinfo is None:
+        missing = "UTC offset" if len(value) > 10 else "time and UTC offset"
         raise _CellError(
             column,
-            f"timestamp {value!r} has no time and UTC offset "
-            "(expected e.g. 2016-11-16T14:10:34+00:00)",
+            f"timestamp {value!r} has no {missing} (expected e.g. 2016-11-16T14:10:34+00:00)",
         )
     return parsed.astimezone(UTC)
 
@@ -251,8 +251,14 @@ class CredentialReportReader:
                 self._layout = self._read_header(reader)
             yield from self._rows(reader, self._layout, stop_line)
         except csv.Error as error:
+            message = f"not valid CSV: {error}"
+            if "new-line character seen in unquoted field" in str(error):
+                message = (
+                    "a line ends in a bare carriage return (CR, old Mac line ends); a "
+                    "credential report's lines end in LF or CRLF"
+                )
             raise ReportFormatError(
-                self.source, f"not valid CSV: {error}", line=self._before + reader.line_num
+                self.source, message, line=self._before + reader.line_num
             ) from None
 
     def _read_header(self, reader: _csv.Reader) -> _Layout:

@@ -62,9 +62,13 @@ class ReportSource:
 
 
 def _nul_error(source: str, number: int, text: str) -> InputError:
+    # UTF-16 (PowerShell's ">" writes it) puts a NUL beside every ASCII character.
+    utf16 = text.startswith(("\ufffd\ufffd", "\ufeff")) or 2 * text.count("\x00") >= len(text) - 2
     return InputError(
         source,
-        "a NUL byte: this is binary data, not a credential report",
+        "UTF-16 text (as PowerShell's '>' writes it): save the report as UTF-8"
+        if utf16
+        else "a NUL byte: this is binary data, not a credential report",
         line=number,
         column=text.index("\x00") + 1,
     )
