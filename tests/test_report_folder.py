@@ -110,11 +110,9 @@ def test_a_malformed_file_gives_exit_4_and_the_other_files_results(folder):
     assert document["source"]["file"] == f"{folder} ({len(files)} reports)"
     assert document["source"]["format"] == "folder"
 
-    assert (
-        f"stalecreds: account ? ({folder / MALFORMED}) failed at read: {folder / MALFORMED} "
-        "ReportFormatError: " in result.stderr
-    )
-    assert "stalecreds: 1 account could not be scanned; the result is partial" in result.stderr
+    assert f"stalecreds: error: {folder / MALFORMED}, line " in result.stderr
+    assert "ReportFormatError" not in result.stderr and "account ?" not in result.stderr
+    assert "stalecreds: 1 report file could not be scanned; the result is partial" in result.stderr
 
 
 def test_the_same_result_with_one_worker_or_many(folder):
@@ -192,3 +190,17 @@ def test_warnings_name_the_file_they_come_from(folder):
     for warning in document["warnings"]:
         assert not warning["message"].startswith("account : "), warning
     assert "cloud-custodian-1.csv" in duplicated[0]["message"]
+
+
+def test_warnings_name_their_file_and_line(folder):
+    result = scan("--report", str(folder))
+    warnings = json.loads(result.stdout)["warnings"]
+    duplicate = folder / "cloud-custodian-1.csv"
+    assert {
+        "line": None,
+        "message": f"{duplicate}, line 10: user 'christopher' "
+        "(arn:aws:iam::644160558196:user/christopher) already appeared on line 9; "
+        "both rows are listed",
+    } in warnings
+    assert f"stalecreds: warning: {duplicate}, line 10: user 'christopher'" in result.stderr
+    assert f"{folder} (" not in result.stderr.split("warning: ", 1)[1].splitlines()[0]

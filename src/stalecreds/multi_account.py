@@ -179,16 +179,23 @@ def merge(
     errors: list[str] = []
     merged: list[AccountOutcome] = []
     for outcome in outcomes:
-        label = outcome.account.account_id or outcome.account.name or "?"
+        # A live account by its ID; a report file (no ID known before it is read) by its path.
+        label = (
+            f"account {outcome.account.account_id}"
+            if outcome.account.account_id
+            else outcome.account.name or "?"
+        )
         if outcome.result is None:
             merged.append(outcome)
             continue
         result = outcome.result
         summary.merge(result.summary)
         for warning in result.warnings.items:
-            warnings.add(warning.line, f"account {label}: {warning.message}")
+            # The line is of that account's report: it goes into the message, beside its name.
+            where = label if warning.line is None else f"{label}, line {warning.line}"
+            warnings.add(None, f"{where}: {warning.message}")
         warnings.dropped += result.warnings.dropped
-        errors += [f"account {label}: {error}" for error in result.errors]
+        errors += [f"{label}: {error}" for error in result.errors]
         account = outcome.account
         first = next(iter(result), None)
         if not account.account_id and first is not None:  # a report file: its ARNs name it

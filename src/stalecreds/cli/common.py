@@ -594,27 +594,34 @@ def emit_html(result: ScanOutput, output: Path | None, history: list[TrendPoint]
 def show_warnings(result: ScanOutput) -> None:
     """Print the first warnings of a scan to standard error, and how many more there are."""
     log = result.warnings
-    label = result.source.label
+    # Warnings of several accounts or report files name their own (multi_account.merge).
+    label = "" if result.source.format in ("folder", "multi-account") else result.source.label
     for warning in log.items[:MAX_WARNINGS_SHOWN]:
         where = f"{label}, line {warning.line}" if warning.line is not None else label
-        click.echo(
-            f"stalecreds: warning: {printable(where)}: {printable(warning.message)}", err=True
-        )
+        text = f"{where}: {warning.message}" if where else warning.message
+        click.echo(f"stalecreds: warning: {printable(text)}", err=True)
     hidden = len(log) - min(len(log.items), MAX_WARNINGS_SHOWN)
     if hidden:
         click.echo(
-            f"stalecreds: warning: {hidden} more warnings (listed in the JSON output)", err=True
+            f"stalecreds: warning: {plural(hidden, 'more warning')} (listed in the JSON output)",
+            err=True,
         )
 
 
 def report_failures(result: ScanOutput) -> tuple[Any, ...]:
-    """Print each account that could not be scanned (step, call, code); return them."""
+    """Print each account (step, call, code) or report file that could not be scanned.
+
+    Returns them.
+    """
     failures: tuple[Any, ...] = getattr(result, "failures", ())
     for outcome in failures:
         failure = outcome.failure
+        if not outcome.account.account_id:  # a report file: its error names it, line and column
+            click.echo(f"stalecreds: error: {printable(failure.message)}", err=True)
+            continue
         name = f" ({outcome.account.name})" if outcome.account.name else ""
         click.echo(
-            f"stalecreds: account {outcome.account.account_id or '?'}{name} failed at "
+            f"stalecreds: account {outcome.account.account_id}{name} failed at "
             f"{failure.step}: {failure.action} {failure.code}: {failure.message}",
             err=True,
         )

@@ -218,6 +218,11 @@ def history_command(history_path: Path | None, output_format: str) -> None:
     console.print(trends)
 
 
+def _unit(failures: tuple[Any, ...]) -> str:
+    """``report file`` when every failure is of a report file, else ``account``."""
+    return "report file" if all(not f.account.account_id for f in failures) else "account"
+
+
 def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoReturn:
     """Show warnings, say where the output went, and exit with the documented code."""
     show_warnings(result)
@@ -231,7 +236,7 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
     failures = report_failures(result)
     if failures:
         click.echo(
-            f"stalecreds: {plural(len(failures), 'account')} could not be scanned; "
+            f"stalecreds: {plural(len(failures), _unit(failures))} could not be scanned; "
             "the result is partial",
             err=True,
         )
