@@ -901,6 +901,7 @@ def test_cli_source_api(iam: Any) -> None:
     document = json.loads(result.stdout)
     assert document["source"]["file"] == "IAM API of account 123456789012"
     assert document["source"]["format"] == "iam-api"
+    assert document["source"]["type"] == "iam_api"
     rows = [
         (c["user"], c["kind"], c["slot"], c["access_key_id"], c["verdict"])
         for c in document["credentials"]

@@ -21,7 +21,8 @@ Shape::
       "warnings_omitted": 0
     }
 
-Times are ISO 8601 in UTC with a ``+00:00`` offset. Credentials are written one per line while
+``source.type`` is ``iam_api`` for ``--source api`` (ListUsers and friends, no report), else
+``credential_report``. Times are ISO 8601 in UTC with a ``+00:00`` offset. Credentials are written one per line while
 the report is read, so memory stays flat for reports of any size. Encoding is orjson's.
 """
 
@@ -78,7 +79,7 @@ def render_json(scan: ScanOutput, out: TextIO) -> None:
             "access_key": scan.thresholds.access_key_days,
         },
         "source": {
-            "type": "credential_report",
+            "type": "iam_api" if source.format == "iam-api" else "credential_report",
             "file": source.name,
             "format": source.format,
             "generated_time": source.generated_time,
