@@ -22,8 +22,9 @@ Shape::
     }
 
 ``source.type`` is ``iam_api`` for ``--source api`` (ListUsers and friends, no report), else
-``credential_report``. Times are ISO 8601 in UTC with a ``+00:00`` offset. Credentials are written one per line while
-the report is read, so memory stays flat for reports of any size. Encoding is orjson's.
+``credential_report``. Times are ISO 8601 in UTC with a ``+00:00`` offset. Credentials are
+written one per line while the report is read, so memory stays flat for reports of any size.
+Encoding is orjson's.
 """
 
 from __future__ import annotations
