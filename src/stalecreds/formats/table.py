@@ -123,10 +123,25 @@ def _accounts_table(rows: list[dict[str, object]]) -> Table:
     return table
 
 
+class _PipeConsole(Console):
+    """A rich console that lets a closed pipe surface as ``BrokenPipeError``.
+
+    rich's default exits the process with code 1; the CLI instead stops writing and ends with
+    the scan's own exit code (``stalecreds scan | head``).
+    """
+
+    def on_broken_pipe(self) -> None:
+        """Stop writing and raise ``BrokenPipeError`` for the caller to handle."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def render_table(scan: ScanOutput, out: TextIO) -> None:
     """Write ``scan`` as rich tables and a summary line to ``out``."""
     assessments = list(scan)
-    console = Console(file=out, width=None if out.isatty() else 140, highlight=False, markup=False)
+    console = _PipeConsole(
+        file=out, width=None if out.isatty() else 140, highlight=False, markup=False
+    )
     source = scan.source
     console.print(Text(source.title, style="bold"))
     facts = []
