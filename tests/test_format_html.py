@@ -295,22 +295,79 @@ def test_trend_chart_of_a_first_scan_says_so():
     assert 'class="was"' not in html
 
 
-def test_trend_chart_lines_the_accounts_with_most_findings_and_all_of_them():
+def test_trend_chart_lines_the_accounts_that_changed_most_and_totals_all():
+    # Accounts 0..7 had 10 findings each on 2026-10-01; now account n has n: the largest
+    # changes are the accounts with fewest findings now.
     accounts = [f"{100000000000 + n}" for n in range(MAX_TREND_LINES + 2)]
     rows = [row for n, account in enumerate(accounts) for row in _stale_keys(account, n)]
     earlier = datetime(2026, 10, 1, tzinfo=UTC)
     history = [TrendPoint(account, earlier, 10) for account in accounts]
     out = io.StringIO()
     render_html(scan_report(report(*rows), as_of=NOV), out, history=history)
-    svg = _svg(out.getvalue(), "chart-trend")
+    html = out.getvalue()
+    svg = _svg(html, "chart-trend")
     lines = [line.get("class") for line in svg.iter(f"{SVG}polyline")]
-    assert lines == [f"line s-{n}" for n in range(MAX_TREND_LINES)] + ["line s-all"]
+    assert lines == [f"line s-{n}" for n in range(MAX_TREND_LINES)]
     legend = [t.text for t in svg.iter(f"{SVG}text") if t.text and "→" in t.text]
-    # most findings now first: the account with n stale keys has n findings
-    assert legend[0] == f"{accounts[-1]}: 10 → {len(accounts) - 1}"
+    assert legend == [f"{accounts[n]}: 10 → {n}" for n in range(MAX_TREND_LINES)]
     total_now = sum(range(len(accounts)))
-    assert legend[-1] == f"all accounts: {10 * len(accounts)} → {total_now}"
-    assert f"dashed: all {len(accounts)} accounts" in out.getvalue()
+    assert (
+        f"A line each for the {MAX_TREND_LINES} accounts whose findings changed most; all "
+        f"{len(accounts)} accounts: {10 * len(accounts)} → {total_now}." in html
+    )
+    assert f'<span class="was">{10 * len(accounts)} at the previous scan, 2026-10-01</span>' in html
+
+
+def test_trend_axis_is_labelled_at_the_scans_own_dates():
+    history = [
+        TrendPoint("111122223333", datetime(2026, 9, 1, tzinfo=UTC), 5),
+        TrendPoint("111122223333", datetime(2026, 10, 7, tzinfo=UTC), 3),
+    ]
+    out = io.StringIO()
+    render_html(
+        scan_report(report(*_stale_keys("111122223333", 2)), as_of=NOV), out, history=history
+    )
+    svg = _svg(out.getvalue(), "chart-trend")
+    labels = [
+        t.text
+        for t in svg.iter(f"{SVG}text")
+        if t.get("class") == "axis" and (t.text or "").startswith("2026-")
+    ]
+    assert labels == ["2026-09-01", "2026-10-07", "2026-11-01"]
+
+
+def test_a_scan_judged_before_recorded_ones_charts_only_the_earlier_ones():
+    history = [
+        TrendPoint("111122223333", datetime(2026, 9, 1, tzinfo=UTC), 5),
+        TrendPoint("111122223333", datetime(2026, 12, 1, tzinfo=UTC), 9),  # after this scan
+    ]
+    out = io.StringIO()
+    render_html(
+        scan_report(report(*_stale_keys("111122223333", 2)), as_of=NOV), out, history=history
+    )
+    html = out.getvalue()
+    assert _point_titles(_svg(html, "chart-trend")) == [
+        "111122223333: 5 findings, 2026-09-01 00:00 UTC",
+        "111122223333: 2 findings, 2026-11-01 00:00 UTC",
+    ]
+    assert "This scan and 1 earlier scan recorded in the history." in html
+
+
+def test_the_previous_count_says_when_some_accounts_are_new():
+    history = [TrendPoint("111122223333", datetime(2026, 10, 1, tzinfo=UTC), 5)]
+    rows = _stale_keys("111122223333", 2) + _stale_keys("444455556666", 3)
+    out = io.StringIO()
+    render_html(scan_report(report(*rows), as_of=NOV), out, history=history)
+    assert (
+        '<span class="was">5 at the previous scan, 2026-10-01 (1 of 2 accounts)</span>'
+        in out.getvalue()
+    )
+
+
+def test_one_finding_is_singular():
+    out = io.StringIO()
+    render_html(scan_report(report(*_stale_keys("111122223333", 1)), as_of=NOV), out)
+    assert '<span class="n">1</span><span class="l">finding</span>' in out.getvalue()
 
 
 def test_trend_chart_escapes_account_ids():
@@ -612,15 +669,13 @@ def test_trend_chart_renders_coloured_lines(browser, tmp_path):
              return [line.getAttribute('class'), box.width, style.stroke, style.fill];
            })"""
     )
-    assert [line[0] for line in lines] == [f"line s-{n}" for n in range(MAX_TREND_LINES)] + [
-        "line s-all"
-    ]
+    assert [line[0] for line in lines] == [f"line s-{n}" for n in range(MAX_TREND_LINES)]
     strokes = {stroke for _, _, stroke, _ in lines}
-    assert len(strokes) == MAX_TREND_LINES + 1  # a colour each
+    assert len(strokes) == MAX_TREND_LINES  # a colour each
     for _, width, stroke, fill in lines:
         assert width > 300 and stroke not in {"none", "rgb(0, 0, 0)"} and fill == "none"
     assert browser.run("document.querySelectorAll('#chart-trend circle').length") == 4 * (
-        MAX_TREND_LINES + 1
+        MAX_TREND_LINES
     )
     assert browser.problems() == []
     browser.screenshot(tmp_path / "trend.png")

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 from stalecreds import scan_report
 from stalecreds.trend import (
+    Previous,
     TrendPoint,
     by_account,
-    previous_total,
+    most_changed,
+    previous,
     running_total,
     scan_points,
     sparkline,
@@ -90,7 +92,37 @@ def test_with_scan_keeps_only_the_scans_accounts_and_adds_its_points():
     }
 
 
-def test_previous_total_is_the_last_total_before_the_scan():
+def test_previous_sums_each_accounts_latest_earlier_count():
     series = by_account([TrendPoint("a", JAN, 4), TrendPoint("b", FEB, 2), TrendPoint("a", MAR, 1)])
-    assert previous_total(series, MAR) == (FEB, 6)
-    assert previous_total(series, JAN) is None
+    assert previous(series, MAR) == Previous(FEB, 6, 2, 2)
+    assert previous(series, JAN) is None
+
+
+def test_previous_says_when_some_accounts_are_new():
+    series = by_account([TrendPoint("a", JAN, 4), TrendPoint("a", FEB, 1), TrendPoint("b", FEB, 9)])
+    assert previous(series, FEB) == Previous(JAN, 4, 1, 2)
+
+
+def test_with_scan_leaves_out_scans_at_or_after_it():
+    result = scan_report(
+        report(_key_user("111122223333", "stale", "2021-01-01T00:00:00Z")), as_of=FEB
+    )
+    history = [TrendPoint("111122223333", JAN, 4), TrendPoint("111122223333", MAR, 9)]
+    assert with_scan(history, result, FEB) == {
+        "111122223333": [TrendPoint("111122223333", JAN, 4), TrendPoint("111122223333", FEB, 1)]
+    }
+
+
+def test_most_changed_puts_the_biggest_movers_first():
+    series = by_account(
+        [
+            TrendPoint("big-flat", JAN, 50),
+            TrendPoint("big-flat", MAR, 50),
+            TrendPoint("cleaned", JAN, 4),
+            TrendPoint("cleaned", MAR, 0),
+            TrendPoint("worse", JAN, 6),
+            TrendPoint("worse", MAR, 7),
+            TrendPoint("small-flat", MAR, 1),
+        ]
+    )
+    assert most_changed(series, 3) == ["cleaned", "worse", "big-flat"]

@@ -48,12 +48,16 @@ class ReportSource:
 
     @property
     def title(self) -> str:
-        """A heading for outputs: ``Credential report <name>`` for a file, else the name."""
-        return (
-            f"Credential report {self.name}"
-            if self.is_file
-            else self.name[:1].upper() + self.name[1:]
-        )
+        """A heading for outputs, naming where the scan's evidence came from.
+
+        ``Credential report <name>`` for a file, ``Report folder <name>`` for a folder (a path
+        keeps its case), else the name with a capital (``Credential report of account …``).
+        """
+        if self.is_file:
+            return f"Credential report {self.name}"
+        if self.format == "folder":
+            return f"Report folder {self.name}"
+        return self.name[:1].upper() + self.name[1:]
 
     @property
     def label(self) -> str:

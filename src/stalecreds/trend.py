@@ -82,21 +82,61 @@ def running_total(series: dict[str, list[TrendPoint]]) -> list[tuple[datetime, i
 def with_scan(
     history: Iterable[TrendPoint], assessments: Iterable[Assessment], as_of: datetime
 ) -> dict[str, list[TrendPoint]]:
-    """The trend of the accounts of one scan: their points in ``history``, then the scan's own.
+    """The trend up to one scan: its accounts' earlier points in ``history``, then its own.
 
-    Grouped as :func:`by_account`; accounts the scan did not see are left out.
+    Grouped as :func:`by_account`. Accounts the scan did not see, and points at or after its
+    ``as_of`` (a report judged as of an earlier time than scans already recorded), are left out.
     """
     now = scan_points(assessments, as_of)
     accounts = {point.account_id for point in now}
-    return by_account([point for point in history if point.account_id in accounts] + now)
+    earlier = [p for p in history if p.account_id in accounts and p.as_of < as_of]
+    return by_account(earlier + now)
 
 
-def previous_total(
-    series: dict[str, list[TrendPoint]], as_of: datetime
-) -> tuple[datetime, int] | None:
-    """The latest :func:`running_total` entry before ``as_of``, or None if there is none."""
-    earlier = [entry for entry in running_total(series) if entry[0] < as_of]
-    return earlier[-1] if earlier else None
+class Previous(NamedTuple):
+    """The findings the accounts of a scan had at their previous scans.
+
+    ``findings`` sums each account's latest count before the scan; ``accounts`` is how many of
+    the scan's accounts had an earlier scan (of ``of``); ``as_of`` is the latest of those scans.
+    """
+
+    as_of: datetime
+    findings: int
+    accounts: int
+    of: int
+
+
+def previous(series: dict[str, list[TrendPoint]], as_of: datetime) -> Previous | None:
+    """What :class:`Previous` says for ``series`` (:func:`with_scan`) and the scan at ``as_of``.
+
+    None when no account has a point before ``as_of``.
+    """
+    earlier = [
+        [point for point in points if point.as_of < as_of][-1:] for points in series.values()
+    ]
+    latest = [found[0] for found in earlier if found]
+    if not latest:
+        return None
+    return Previous(
+        max(point.as_of for point in latest),
+        sum(point.findings for point in latest),
+        len(latest),
+        len(series),
+    )
+
+
+def most_changed(series: dict[str, list[TrendPoint]], limit: int) -> list[str]:
+    """Up to ``limit`` account IDs, the largest change from first to latest point first.
+
+    Ties go to the most findings now, then to the account ID: an account that got better or
+    worse is drawn, not only the largest ones.
+    """
+
+    def rank(account: str) -> tuple[int, int, str]:
+        points = series[account]
+        return (-abs(points[-1].findings - points[0].findings), -points[-1].findings, account)
+
+    return sorted(series, key=rank)[:limit]
 
 
 def sparkline(counts: Sequence[int]) -> str:

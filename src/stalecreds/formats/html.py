@@ -12,10 +12,10 @@ It shows, in order:
 * a chart of credentials by verdict per account (stacked bars, the :data:`MAX_CHART_ACCOUNTS`
   largest accounts; the rest in one bar), and a histogram of days since last use of passwords
   and access keys (stacked by kind; never-used ones in their own bar);
-* with the scan history (``scan --history --format html``): findings over time, a line per
-  account (the :data:`~stalecreds.formats.html_charts.MAX_TREND_LINES` with most findings now,
-  and a dashed line of all of them when there are more), this scan included, and the previous
-  scan's count beside the findings;
+* with the scan history (``scan --history --format html``): findings over time up to this
+  scan, a line per account (the :data:`~stalecreds.formats.html_charts.MAX_TREND_LINES` whose
+  findings changed most; the note gives all accounts' total), and the accounts' count at their
+  previous scans beside the findings (saying so when some accounts are new);
 * the report's warnings, collapsed;
 * a table of every credential (findings first) that sorts by any column and filters by
   verdict, account, kind, user (name or ARN, substring) and "findings only". The filters and
@@ -51,7 +51,14 @@ from stalecreds.formats.html_charts import (
 )
 from stalecreds.formats.html_charts import esc as _e
 from stalecreds.model import CredentialKind
-from stalecreds.trend import TrendPoint, previous_total, running_total, with_scan
+from stalecreds.trend import (
+    Previous,
+    TrendPoint,
+    most_changed,
+    previous,
+    running_total,
+    with_scan,
+)
 from stalecreds.verdicts import Verdict
 from stalecreds.wording import plural
 
@@ -225,13 +232,17 @@ def _table_tail(total: int) -> str:
 # --- the page -----------------------------------------------------------------------------------
 
 
-def _headline(scan: ScanOutput, before: tuple[datetime, int] | None) -> str:
-    """The numbers; ``before`` is the findings of these accounts at the previous scan."""
+def _headline(scan: ScanOutput, before: Previous | None) -> str:
+    """The numbers; ``before`` is the findings of these accounts at their previous scans."""
     summary = scan.summary
-    findings = "findings"
+    findings = "finding" if summary.findings == 1 else "findings"
     if before is not None:
+        some = (
+            "" if before.accounts == before.of else f" ({before.accounts} of {before.of} accounts)"
+        )
         findings += (
-            f'<span class="was">{before[1]:,} at the previous scan, {before[0]:%Y-%m-%d}</span>'
+            f'<span class="was">{before.findings:,} at the previous scan, '
+            f"{before.as_of:%Y-%m-%d}{some}</span>"
         )
     stats = [
         ("findings", summary.findings, findings),
@@ -273,12 +284,11 @@ def _warnings(scan: ScanOutput) -> str:
 def _trend_figure(series: dict[str, list[TrendPoint]], as_of: datetime) -> str:
     """The "Findings over time" figure of :func:`stalecreds.trend.with_scan`'s ``series``.
 
-    The :data:`MAX_TREND_LINES` accounts with most findings at ``as_of`` get a line each, and
-    with more accounts a dashed line gives all of them.
+    The :data:`MAX_TREND_LINES` accounts whose findings changed most get a line each; the
+    note gives all accounts' total (each account's latest count carried forward) when more
+    accounts were scanned than are drawn.
     """
-    ranked = sorted(series, key=lambda account: (-series[account][-1].findings, account))
-    drawn = {account: series[account] for account in ranked[:MAX_TREND_LINES]}
-    total = running_total(series) if len(series) > MAX_TREND_LINES else None
+    drawn = {account: series[account] for account in most_changed(series, MAX_TREND_LINES)}
     earlier = len({p.as_of for points in series.values() for p in points if p.as_of != as_of})
     if not earlier:
         note = (
@@ -287,14 +297,15 @@ def _trend_figure(series: dict[str, list[TrendPoint]], as_of: datetime) -> str:
         )
     else:
         note = f"This scan and {plural(earlier, 'earlier scan')} recorded in the history."
-        if total is not None:
+        if len(series) > len(drawn):
+            totals = running_total(series)
             note += (
-                f" A line each for the {MAX_TREND_LINES} accounts with most findings now; "
-                f"dashed: all {len(series):,} accounts."
+                f" A line each for the {len(drawn)} accounts whose findings changed most; all "
+                f"{len(series):,} accounts: {totals[0][1]:,} → {totals[-1][1]:,}."
             )
     return (
         "<figure>\n<figcaption>Findings over time</figcaption>\n"
-        f"{trend_chart(drawn, total)}\n"
+        f"{trend_chart(drawn)}\n"
         f'<p class="note">{note}</p>\n</figure>'
     )
 
@@ -310,7 +321,7 @@ def render_html(
     assessments = list(scan)
     as_of = scan.as_of
     series = None if history is None else with_scan(history, assessments, as_of)
-    before = None if series is None else previous_total(series, as_of)
+    before = None if series is None else previous(series, as_of)
     source = scan.source
     thresholds = scan.thresholds
     css = _asset("report.css")

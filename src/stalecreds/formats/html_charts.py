@@ -222,40 +222,39 @@ def age_chart(assessments: list[Assessment], as_of: datetime) -> str:
 
 
 MAX_TREND_LINES = 6
-"""Accounts drawn one line each in the trend chart (those with most findings in this scan).
-With more accounts than this, a line of all accounts' findings is drawn as well."""
+"""Accounts drawn one line each in the trend chart (the caller picks which)."""
+
+MAX_TIME_LABELS = 6
+"""Scan times labelled on the trend chart's x axis; with more scans, evenly chosen ones."""
 
 
 def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def _time_ticks(first: datetime, last: datetime, count: int = 5) -> list[datetime]:
-    """Up to ``count`` evenly spaced times from ``first`` to ``last`` (one if they are equal)."""
-    if first == last:
-        return [first]
-    return [first + (last - first) * index / (count - 1) for index in range(count)]
+def _labelled(moments: list[datetime]) -> list[datetime]:
+    """The scan times to label (sorted, distinct): all, or :data:`MAX_TIME_LABELS` spread out."""
+    if len(moments) <= MAX_TIME_LABELS:
+        return moments
+    last = len(moments) - 1
+    picks = sorted({round(i * last / (MAX_TIME_LABELS - 1)) for i in range(MAX_TIME_LABELS)})
+    return [moments[i] for i in picks]
 
 
-def trend_chart(
-    series: dict[str, list[TrendPoint]], total: list[tuple[datetime, int]] | None = None
-) -> str:
+def trend_chart(series: dict[str, list[TrendPoint]]) -> str:
     """An SVG line chart of findings per account over time.
 
     ``series`` maps account IDs to their points, oldest first (:func:`stalecreds.trend.by_account`);
     the accounts are drawn in the given order, one line each (at most :data:`MAX_TREND_LINES`;
-    the caller picks them). ``total`` (:func:`stalecreds.trend.running_total`), if given, is
-    drawn as one more, dashed line. The x axis is time (UTC), the y axis findings; every point
-    has a ``<title>`` with the account, count and time, and the legend gives each account's
-    first and latest count.
+    the caller picks them). The x axis is time (UTC), labelled at the scans' own times; the y
+    axis findings. Every point has a ``<title>`` with the account, count and time, and the
+    legend gives each account's first and latest count.
     """
     lines = [
         (f"s-{index}", account, [(p.as_of, p.findings) for p in points])
         for index, (account, points) in enumerate(series.items())
     ]
-    if total is not None:
-        lines.append(("s-all", "all accounts", total))
-    moments = [moment for _, _, points in lines for moment, _ in points]
+    moments = sorted({moment for _, _, points in lines for moment, _ in points})
     width, left, right = 720, 44, 16
     legend_columns, legend_row = 3, 18
     legend_rows = -(-len(lines) // legend_columns)
@@ -279,7 +278,7 @@ def trend_chart(
         parts.append(f'<text x="{left}" y="{top + 16}">No scans recorded.</text>')
         parts.append("</svg>")
         return "\n".join(parts)
-    first, last = min(moments), max(moments)
+    first, last = moments[0], moments[-1]
     span = (last - first).total_seconds()
     plot = width - left - right
 
@@ -301,15 +300,15 @@ def trend_chart(
             f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:,}</text>'
         )
     day_format = "%Y-%m-%d" if span >= 3 * 86_400 else "%m-%d %H:%M"
-    ticks = _time_ticks(first, last)
-    for index, tick in enumerate(ticks):
+    labelled = _labelled(moments)
+    for index, moment in enumerate(labelled):
         # the first and last labels end at the plot's edges, not past them
         anchor = "middle"
-        if len(ticks) > 1 and index in (0, len(ticks) - 1):
+        if len(labelled) > 1 and index in (0, len(labelled) - 1):
             anchor = "start" if index == 0 else "end"
         parts.append(
-            f'<text class="axis" x="{x_of(tick):.1f}" y="{bottom + 16}" '
-            f'text-anchor="{anchor}">{tick:{day_format}}</text>'
+            f'<text class="axis" x="{x_of(moment):.1f}" y="{bottom + 16}" '
+            f'text-anchor="{anchor}">{moment:{day_format}}</text>'
         )
     parts.append(
         f'<line class="base" x1="{left}" y1="{bottom}" x2="{width - right}" y2="{bottom}"/>'
