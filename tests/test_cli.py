@@ -528,8 +528,16 @@ def test_output_cannot_overwrite_the_report_it_reads(tmp_path):
     path.write_text(text)
     result = run("--report", str(path), "--format", "csv", "-o", str(path))
     assert result.exit_code == 2
-    assert f"--output {path} would overwrite the report it reads" in result.stderr
+    assert f"--output {path} would overwrite or join the reports it reads" in result.stderr
     assert path.read_text() == text
+
+
+def test_output_cannot_be_written_into_the_folder_it_reads(tmp_path):
+    (tmp_path / "a.csv").write_text(report(report_row()))
+    result = run("--report", str(tmp_path), "--format", "csv", "-o", str(tmp_path / "b.csv"))
+    assert result.exit_code == 2
+    assert "would overwrite or join the reports it reads" in result.stderr
+    assert not (tmp_path / "b.csv").exists()
 
 
 def test_output_cannot_overwrite_a_report_in_the_folder_it_reads(tmp_path):

@@ -370,18 +370,23 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
 
 
 def refuse_overwriting_report(request: ScanRequest, output: Path | None) -> None:
-    """Raise a usage error when ``output`` is the report file (or in the folder) being read."""
-    if output is None or request.report_path in (None, "-") or not output.exists():
+    """Raise a usage error when ``output`` would overwrite or join the reports being read.
+
+    That is the report file itself, or any file in the report folder (the next scan of the
+    folder would read it as a report).
+    """
+    if output is None or request.report_path in (None, "-"):
         return
     report = Path(request.report_path)
     try:
-        clash = output.samefile(report) or (
-            report.is_dir() and output.resolve().parent == report.resolve()
-        )
+        if report.is_dir():
+            clash = output.resolve().parent == report.resolve()
+        else:
+            clash = output.exists() and output.samefile(report)
     except OSError:
         return  # the report cannot be read: the scan says so
     if clash:
-        raise click.UsageError(f"--output {output} would overwrite the report it reads")
+        raise click.UsageError(f"--output {output} would overwrite or join the reports it reads")
 
 
 @contextlib.contextmanager
