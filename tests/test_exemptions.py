@@ -237,6 +237,14 @@ def test_an_empty_file_has_no_rules(tmp_path: Path) -> None:
             '[[exempt]]\nuser = "ci"\nreason = "r"\nfoo = 1\n',
             "[[exempt]] entry 1: unknown key 'foo' (use user, arn or path, and reason)",
         ),
+        (
+            '[[exempt]]\npath = "service"\nreason = "r"\n',
+            "[[exempt]] entry 1: path 'service' can never match: IAM paths start with /",
+        ),
+        (
+            '[[exempt]]\nuser = "<root_account>"\nreason = "r"\n',
+            "[[exempt]] entry 1: the root user is exempted only by an arn rule ending in ':root'",
+        ),
     ],
     ids=[
         "bad-toml",
@@ -251,6 +259,8 @@ def test_an_empty_file_has_no_rules(tmp_path: Path) -> None:
         "entry-not-table",
         "misspelt-table",
         "unknown-key",
+        "path-without-slash",
+        "root-by-user-name",
     ],
 )
 def test_load_exemptions_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -129,5 +129,14 @@ def load_exemptions(path: Path, tag_key: str = DEFAULT_TAG_KEY) -> Exemptions:
         pattern = entry[fields[0]]
         if not isinstance(pattern, str):
             raise InputError(name, f"{where}: {fields[0]} must be a string")
+        if fields[0] == "path" and not pattern.startswith(("/", "*", "?", "[")):
+            raise InputError(
+                name, f"{where}: path {pattern!r} can never match: IAM paths start with /"
+            )
+        if fields[0] == "user" and pattern == "<root_account>":
+            raise InputError(
+                name,
+                f"{where}: the root user is exempted only by an arn rule ending in ':root'",
+            )
         rules.append(ExemptionRule(fields[0], pattern, reason.strip()))
     return Exemptions(tuple(rules), tag_key)
