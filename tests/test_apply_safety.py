@@ -122,7 +122,7 @@ def test_undo_of_a_file_that_is_not_a_journal_is_an_error(tmp_path):
     result = CliRunner().invoke(main, ["undo", str(garbage), "--yes"])
     assert result.exit_code == 2
     assert result.stderr == (
-        f"stalecreds: error: {garbage}, line 1: not a journal line: Expecting value\n"
+        f"stalecreds: error: {garbage}, line 1, column 1: not a journal line: Expecting value\n"
     )
     garbage.write_text('{"event": "step-end", "step_id": "s1"}\n')
     result = CliRunner().invoke(main, ["undo", str(garbage), "--yes"])

@@ -132,7 +132,7 @@ def test_a_bad_middle_line_is_an_error_naming_the_line(tmp_path):
         read_journal(path)
     assert caught.value.line == 2
     assert str(caught.value) == (
-        f"{path}, line 2: not a journal line: Unterminated string starting at"
+        f"{path}, line 2, column 40: not a journal line: Unterminated string starting at"
     )
 
 
@@ -172,10 +172,16 @@ def test_a_whole_last_record_without_its_newline_is_kept(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("hello\n", "line 1: not a journal line: Expecting value"),  # echo hello > j.jsonl
+        (
+            "hello\n",
+            "line 1, column 1: not a journal line: Expecting value",
+        ),  # echo hello > j.jsonl
         ("hello", "line 1: not a journal record"),  # not the start of a record either
         ('{"event": "apply-start"}\n{"evt', "line 2: not a journal record"),
-        ('{"event": "step-start", "step_id": "s1"\n', "line 1: not a journal line: Expecting"),
+        (
+            '{"event": "step-start", "step_id": "s1"\n',
+            "line 1, column 40: not a journal line: Expecting",
+        ),
     ],
 )
 def test_only_a_cut_short_record_at_the_very_end_is_tolerated(tmp_path, text, message):
@@ -405,4 +411,14 @@ def test_deactivations_include_one_finished_by_a_resumed_apply(tmp_path):
     assert list(found) == ["AKIAONE"]
     assert (
         datetime(2025, 5, 1, tzinfo=UTC) <= found["AKIAONE"] <= datetime(2025, 5, 1, 2, tzinfo=UTC)
+    )
+
+
+def test_a_plan_given_as_a_journal_is_named(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text('{\n  "plan_id": "p1",\n  "steps": []\n}\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_journal(path)
+    assert str(caught.value) == (
+        f"{path}: this is a plan, not a journal (give it to apply as the plan)"
     )

@@ -374,7 +374,7 @@ def test_undo_of_a_damaged_journal_exits_2_naming_the_line(moto_endpoint, data_h
     result = run("undo", str(journal), "--yes")
     assert result.exit_code == 2
     assert result.stderr == (
-        f"stalecreds: error: {journal}, line 2: not a journal line: "
+        f"stalecreds: error: {journal}, line 2, column 2: not a journal line: "
         "Expecting property name enclosed in double quotes\n"
     )
 
@@ -410,7 +410,7 @@ def test_apply_refuses_the_journal_of_another_plan(account, tmp_path, data_home)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("hello\n", "line 1: not a journal line: Expecting value"),
+        ("hello\n", "line 1, column 1: not a journal line: Expecting value"),
         ("hello", "line 1: not a journal record"),
         ('{"event": "undo-end"}\n', "not a stalecreds journal (it begins with 'undo-end', not "),
     ],

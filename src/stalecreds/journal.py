@@ -91,6 +91,15 @@ def _glued(line: str) -> dict[str, Any] | None:
     return _as_record(line[start:])
 
 
+def _is_plan(data: bytes) -> bool:
+    """True when ``data`` is a whole JSON document with a plan's ``plan_id`` and ``steps``."""
+    try:
+        document = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(document, dict) and {"plan_id", "steps"} <= document.keys()
+
+
 def load_journal(path: Path) -> JournalContents:
     """All records of a journal, in order, and the numbers of the lines a crash cut short.
 
@@ -122,7 +131,13 @@ def load_journal(path: Path) -> JournalContents:
         except json.JSONDecodeError as error:
             glued = _glued(line)
             if glued is None:
-                raise InputError(name, f"not a journal line: {error.msg}", line=number) from None
+                if number == 1 and _is_plan(data):
+                    raise InputError(
+                        name, "this is a plan, not a journal (give it to apply as the plan)"
+                    ) from None
+                raise InputError(
+                    name, f"not a journal line: {error.msg}", line=number, column=error.colno
+                ) from None
             torn.append(number)
             records.append(glued)
             continue
