@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from stalecreds import scan_report
 from stalecreds.cli import main
 from stalecreds.history import History, HistoryError
+from stalecreds.verdicts import Thresholds
 from tests.conftest import report, report_row
 
 A = "arn:aws:iam::111122223333:user/alice"
@@ -93,7 +94,7 @@ def test_a_scan_of_another_account_resolves_nothing(tmp_path):
 def test_schema_is_versioned(tmp_path):
     path = tmp_path / "h.sqlite"
     History(path).close()
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
 
 
 def test_a_newer_schema_is_refused(tmp_path):
@@ -146,7 +147,27 @@ def test_cli_records_and_shows_history(tmp_path):
     document = json.loads(shown.stdout)
     assert len(document["credentials"]) == 17
     assert document["trend"] == [
-        {"account_id": "123456789012", "as_of": "2026-11-01T09:14:27+00:00", "findings": 7}
+        {
+            "account_id": "123456789012",
+            "as_of": "2026-11-01T09:14:27+00:00",
+            "findings": 7,
+            "scan_id": 1,
+            "max_age_days": {"password": 90, "access_key": 90},
+        }
+    ]
+
+
+def test_json_trend_tells_repeated_scans_of_one_time_apart(tmp_path):
+    path = tmp_path / "h.sqlite"
+    runner = CliRunner()
+    for max_age in ("90", "30"):
+        args = ["scan", "--sample", "--max-age", max_age, "--history", str(path), "--exit-zero"]
+        assert runner.invoke(main, args).exit_code == 0
+    shown = runner.invoke(main, ["history", "--history", str(path), "--format", "json"])
+    trend = json.loads(shown.stdout)["trend"]
+    assert [(t["scan_id"], t["as_of"], t["max_age_days"]) for t in trend] == [
+        (1, "2026-11-01T09:14:27+00:00", {"password": 90, "access_key": 90}),
+        (2, "2026-11-01T09:14:27+00:00", {"password": 30, "access_key": 30}),
     ]
 
 
@@ -315,3 +336,309 @@ def test_history_table_says_how_each_credential_was_resolved(tmp_path):
     result = CliRunner().invoke(main, ["history", "--history", str(path)])
     assert result.exit_code == 0
     assert "2025-02-01 (deactivated)" in result.stdout
+
+
+# --- scale: one ordered pass, not a subquery per credential
+
+
+def test_a_big_history_is_read_whole_and_right(tmp_path):
+    # 3,000 users x 2 keys x 2 scans: the old correlated subqueries took minutes on this.
+    users = 3000
+
+    def rows(key1_used: str) -> str:
+        return report(
+            *(
+                report_row(
+                    user=f"u{n}",
+                    arn=f"arn:aws:iam::111122223333:user/u{n}",
+                    access_key_1_active="true",
+                    access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+                    access_key_1_last_used_date=key1_used if n % 2 else "2021-01-01T00:00:00+00:00",
+                    access_key_2_active="true",
+                    access_key_2_last_rotated="2020-01-01T00:00:00+00:00",
+                    access_key_2_last_used_date="2024-12-30T00:00:00+00:00",
+                )
+                for n in range(users)
+            )
+        )
+
+    path = tmp_path / "h.sqlite"
+    _record(path, rows("2021-01-01T00:00:00+00:00"), JAN)  # every key 1 unused
+    _record(path, rows("2025-01-20T00:00:00+00:00"), FEB)  # odd users' key 1 used again
+    with History(path) as history:
+        credentials = history.credentials()
+        trend = history.trend()
+    assert len(credentials) == 2 * users
+    assert [(c.user, c.slot) for c in credentials[:4]] == [
+        ("u0", 1),
+        ("u0", 2),
+        ("u1", 1),
+        ("u1", 2),
+    ]
+    by_slot = {(c.user, c.slot): c for c in credentials}
+    resolved = {n: by_slot[(f"u{n}", 1)] for n in range(users)}
+    assert {(c.resolved, c.resolution) for n, c in resolved.items() if n % 2} == {
+        (FEB.isoformat(), "used again")
+    }
+    assert {(c.resolved, c.latest_verdict) for n, c in resolved.items() if not n % 2} == {
+        (None, "unused")
+    }
+    assert {c.first_seen_unused for c in resolved.values()} == {JAN.isoformat()}
+    # key 2: used 2024-12-30, in use at both scans (FEB is 33 days later): never a finding
+    assert {
+        (c.first_seen_unused, c.resolved, c.latest_verdict) for c in credentials if c.slot == 2
+    } == {(None, None, "in_use")}
+    assert [(p.as_of, p.findings) for p in trend] == [(JAN, users), (FEB, users // 2)]
+
+
+# --- a key rotated into the same report slot, a password set again
+
+
+def _alice_rotated(rotated: str, last_used: str) -> str:
+    return report_row(
+        user="alice",
+        arn=A,
+        access_key_1_active="true",
+        access_key_1_last_rotated=rotated,
+        access_key_1_last_used_date=last_used,
+    )
+
+
+def test_a_key_rotated_into_the_same_slot_is_replaced_not_used_again(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record(path, report(_alice("2024-06-01T00:00:00+00:00")), JAN)  # unused: a finding
+    # The old key deleted, a new one created in slot 1 and used: the old one was never used.
+    new_key = _alice_rotated("2025-02-10T00:00:00+00:00", "2025-02-20T00:00:00+00:00")
+    _record(path, report(new_key), MAR)
+    with History(path) as history:
+        (alice,) = history.credentials()
+    assert (alice.first_seen_unused, alice.resolved, alice.resolution) == (
+        JAN.isoformat(),
+        MAR.isoformat(),
+        "replaced",
+    )
+    assert alice.latest_verdict == "in_use"
+
+
+def test_a_rotated_key_not_used_yet_is_replaced(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record(path, report(_alice("2024-06-01T00:00:00+00:00")), JAN)
+    _record(path, report(_alice_rotated("2025-02-10T00:00:00+00:00", "N/A")), MAR)  # new
+    with History(path) as history:
+        (alice,) = history.credentials()
+    assert (alice.resolved, alice.resolution, alice.latest_verdict) == (
+        MAR.isoformat(),
+        "replaced",
+        "new",
+    )
+
+
+def _password(changed: str, last_used: str) -> str:
+    return report_row(
+        user="dave",
+        arn="arn:aws:iam::111122223333:user/dave",
+        password_enabled="true",
+        password_last_changed=changed,
+        password_last_used=last_used,
+    )
+
+
+def test_a_password_set_again_is_replaced_and_a_sign_in_is_used_again(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record(path, report(_password("2023-01-01T00:00:00+00:00", "2023-02-01T00:00:00+00:00")), JAN)
+    # set again (reset by an admin) and signed in with: the old password is gone
+    _record(path, report(_password("2025-01-20T00:00:00+00:00", "2025-01-25T00:00:00+00:00")), FEB)
+    with History(path) as history:
+        (dave,) = history.credentials()
+    assert (dave.resolved, dave.resolution) == (FEB.isoformat(), "replaced")
+
+    other = tmp_path / "other.sqlite"
+    _record(other, report(_password("2023-01-01T00:00:00+00:00", "2023-02-01T00:00:00+00:00")), JAN)
+    _record(other, report(_password("2023-01-01T00:00:00+00:00", "2025-01-25T00:00:00+00:00")), FEB)
+    with History(other) as history:
+        (dave,) = history.credentials()
+    assert (dave.resolved, dave.resolution) == (FEB.isoformat(), "used again")
+
+
+# --- scans judged with other maximum ages
+
+
+def _record_with(path, text: str, as_of: datetime, days: int) -> None:
+    result = scan_report(text, as_of=as_of, thresholds=Thresholds(days, days))
+    with History(path) as history:
+        history.record(result, as_of=as_of, recorded_at=as_of, source="test")
+
+
+def test_a_longer_max_age_is_not_taken_for_use(tmp_path):
+    path = tmp_path / "h.sqlite"
+    text = report(_alice("2024-06-01T00:00:00+00:00"))  # 214 days before JAN
+    _record_with(path, text, JAN, 90)  # a finding
+    _record_with(path, text, FEB, 700)  # not a finding with 700 days, though nothing changed
+    with History(path) as history:
+        (alice,) = history.credentials()
+        assert [p.findings for p in history.trend()] == [1, 0]
+        assert [p.findings for p in history.trend(thresholds=Thresholds(90, 90))] == [1]
+        assert [p.as_of for p in history.trend(thresholds=Thresholds(700, 700))] == [FEB]
+        assert history.trend(thresholds=Thresholds(30, 30)) == []
+    assert (alice.resolved, alice.resolution, alice.latest_verdict) == (
+        FEB.isoformat(),
+        "no longer a finding (max age changed)",
+        "in_use",
+    )
+    _record_with(path, text, MAR, 90)  # back to 90 days: a finding again, so unresolved
+    with History(path) as history:
+        (alice,) = history.credentials()
+    assert (alice.resolved, alice.resolution, alice.latest_verdict) == (None, None, "unused")
+
+
+def test_real_use_under_another_max_age_is_still_used_again(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _record_with(path, report(_alice("2024-06-01T00:00:00+00:00")), JAN, 90)
+    _record_with(path, report(_alice("2025-01-20T00:00:00+00:00")), FEB, 700)
+    with History(path) as history:
+        (alice,) = history.credentials()
+    assert (alice.resolved, alice.resolution) == (FEB.isoformat(), "used again")
+
+
+def test_only_the_max_age_of_the_credentials_kind_counts(tmp_path):
+    path = tmp_path / "h.sqlite"
+    text = report(_alice("2024-06-01T00:00:00+00:00"))
+    _record_with(path, text, JAN, 90)
+    # exempt in FEB, judged with another password max age only: not "max age changed"
+    result = scan_report(text, as_of=FEB, thresholds=Thresholds(30, 90))
+    exempt = [a._replace(finding_rules=()) for a in result.assessments]
+    with History(path) as history:
+        history.record(
+            exempt, as_of=FEB, recorded_at=FEB, source="test", thresholds=Thresholds(30, 90)
+        )
+        (alice,) = history.credentials()
+    assert alice.resolution == "no longer a finding"
+
+
+def test_trend_by_thresholds_keeps_scans_of_unknown_thresholds(tmp_path):
+    path = tmp_path / "h.sqlite"
+    result = scan_report(report(_alice("2024-06-01T00:00:00+00:00")), as_of=JAN)
+    with History(path) as history:
+        # a plain list of assessments says nothing of the thresholds: NULL, as in old rows
+        history.record(list(result), as_of=JAN, recorded_at=JAN, source="test")
+    _record_with(path, report(_alice("2024-06-01T00:00:00+00:00")), FEB, 700)
+    with History(path) as history:
+        assert [p.as_of for p in history.trend(thresholds=Thresholds(90, 90))] == [JAN]
+        assert [p.as_of for p in history.trend(thresholds=Thresholds(700, 700))] == [JAN, FEB]
+        assert [s.thresholds for s in history.scan_findings()] == [None, Thresholds(700, 700)]
+
+
+# --- migration from schema 1
+
+_SCHEMA_1 = """
+    CREATE TABLE scans (
+        id INTEGER PRIMARY KEY, as_of TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE TABLE observations (
+        scan_id INTEGER NOT NULL REFERENCES scans(id), credential TEXT NOT NULL,
+        account_id TEXT NOT NULL, user TEXT NOT NULL, arn TEXT NOT NULL, kind TEXT NOT NULL,
+        slot INTEGER, access_key_id TEXT, status TEXT, verdict TEXT NOT NULL,
+        finding INTEGER NOT NULL, last_used TEXT
+    );
+    CREATE INDEX observations_by_credential ON observations(credential, scan_id);
+    CREATE INDEX observations_by_scan ON observations(scan_id);
+    PRAGMA user_version = 1;
+"""
+
+
+def _schema_1(path) -> None:
+    """A database as stalecreds wrote it before schema 2, with alice's key unused in JAN."""
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA_1)
+    db.execute("INSERT INTO scans VALUES (1, ?, ?, 'test')", (JAN.isoformat(), JAN.isoformat()))
+    db.execute(
+        "INSERT INTO observations VALUES (1, ?, '111122223333', 'alice', ?, 'access_key', 1, "
+        "NULL, 'Active', 'unused', 1, '2024-06-01T00:00:00+00:00')",
+        (f"111122223333|{A}|access_key|slot1", A),
+    )
+    db.commit()
+    db.close()
+
+
+def test_a_schema_1_history_is_migrated_and_still_read(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _schema_1(path)
+    with History(path) as history:
+        (alice,) = history.credentials()
+        (point,) = history.scan_findings()
+    assert (alice.first_seen_unused, alice.latest_verdict, alice.resolved) == (
+        JAN.isoformat(),
+        "unused",
+        None,
+    )
+    assert (point.scan_id, point.as_of, point.findings, point.thresholds) == (1, JAN, 1, None)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute(
+        "SELECT password_max_age_days, access_key_max_age_days FROM scans"
+    ).fetchall() == [(None, None)]
+    assert db.execute("SELECT created FROM observations").fetchall() == [(None,)]
+    db.close()
+    # A new scan of a key rotated into the slot: the old row has no creation time, so
+    # "replaced" cannot be told; the later last use says "used again", as before.
+    new_key = _alice_rotated("2025-02-10T00:00:00+00:00", "2025-02-20T00:00:00+00:00")
+    _record(path, report(new_key), MAR)
+    with History(path) as history:
+        (alice,) = history.credentials()
+        assert [s.thresholds for s in history.scan_findings()] == [None, Thresholds()]
+    assert (alice.resolved, alice.resolution) == (MAR.isoformat(), "used again")
+
+
+def test_a_schema_1_history_opened_by_several_scans_at_once_migrates_once(tmp_path):
+    path = tmp_path / "h.sqlite"
+    _schema_1(path)
+    errors: list[BaseException] = []
+
+    def work(day: int) -> None:
+        try:
+            _record(path, report(_alice("2024-06-01T00:00:00+00:00")), FEB.replace(day=day))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(day,)) for day in range(1, 7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT COUNT(*) FROM scans").fetchone()[0] == 7
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+# --- the history table
+
+
+def test_history_table_counts_scans_and_dates_first_and_latest(tmp_path):
+    path = tmp_path / "h.sqlite"
+    bob = report_row(
+        user="bob",
+        arn=B,
+        access_key_1_active="true",
+        access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+        access_key_1_last_used_date="2021-01-01T00:00:00+00:00",
+    )
+    _record(path, report(_alice("2024-06-01T00:00:00+00:00")), JAN)
+    _record(path, report(_alice("2024-06-01T00:00:00+00:00"), bob), FEB)
+    _record(path, report(_alice("2025-02-20T00:00:00+00:00"), bob), MAR)
+    result = CliRunner().invoke(main, ["history", "--history", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any("2025-01-01 to 2025-03-01" in line for line in lines)
+    alice = next(
+        line
+        for line in lines
+        if "111122223333" in line and "Findings" not in line and "alice" not in line
+    )
+    bob_line = next(line for line in lines if "444455556666" in line and "bob" not in line)
+    # columns: account, scans, trend (one per scan time: JAN FEB MAR), first, latest
+    assert re.search(r"111122223333 +│ +3 +│ +██▁ +│ +1 \(2025-01-01\) +│ +0 \(2025-03-01\)", alice)
+    assert re.search(
+        r"444455556666 +│ +2 +│ +·██ +│ +1 \(2025-02-01\) +│ +1 \(2025-03-01\)", bob_line
+    )

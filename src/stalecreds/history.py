@@ -1,7 +1,9 @@
 """Scan history in SQLite: what each scan saw, and how findings change over time.
 
-Per credential: when it was first seen unused and when it stopped being a finding; per account:
-the number of findings in each scan.
+Per credential: when it was first seen unused and when it stopped being a finding (and how);
+per account: the number of findings in each scan. Each scan also records the maximum ages it
+judged with, and each credential when it was created or last set, so that a key rotated into the
+same report slot, or a scan with other maximum ages, is not taken for use.
 
 The database (default ``<user data dir>/stalecreds/history.sqlite``) is versioned by
 ``PRAGMA user_version`` and migrated forward on open; it uses WAL journaling and a busy timeout,
@@ -13,18 +15,20 @@ written, so a history problem never loses a result.
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from platformdirs import user_data_path
 
 from stalecreds.assessment import Assessment
 from stalecreds.errors import StalecredsError
-from stalecreds.model import AccessKey, SigningCertificate
+from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
 from stalecreds.trend import TrendPoint
+from stalecreds.verdicts import Thresholds
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another scan's write to finish."""
@@ -54,8 +58,24 @@ _MIGRATIONS = (
     CREATE INDEX observations_by_credential ON observations(credential, scan_id);
     CREATE INDEX observations_by_scan ON observations(scan_id);
     """,
+    # 2: the maximum ages each scan judged with, and when each credential was created or last
+    # set (report access_key_N_last_rotated / password_last_changed); NULL in older rows.
+    """
+    ALTER TABLE scans ADD COLUMN password_max_age_days INTEGER;
+    ALTER TABLE scans ADD COLUMN access_key_max_age_days INTEGER;
+    ALTER TABLE observations ADD COLUMN created TEXT;
+    CREATE INDEX observations_by_account ON observations(account_id, scan_id);
+    """,
 )
-"""Schema migrations; migration ``n`` brings ``user_version`` from ``n`` to ``n + 1``."""
+"""Schema migrations; migration ``n`` brings ``user_version`` from ``n`` to ``n + 1``.
+
+Only ever append: a released migration is never changed.
+"""
+
+_OBSERVATION_COLUMNS = (
+    "scan_id, credential, account_id, user, arn, kind, slot, access_key_id, status, verdict, "
+    "finding, last_used, created"
+)
 
 
 class HistoryError(StalecredsError):
@@ -84,11 +104,21 @@ class CredentialHistory(NamedTuple):
     """One credential over time.
 
     When it was first seen unused, last seen, its latest verdict, and when it stopped being a
-    finding (``resolved``: the first later scan that saw its account, through any credential,
-    without this one being a finding): all ISO 8601 UTC ``as_of`` times of scans. ``resolution``
-    says how, as that scan saw it: ``removed`` (the key or password was gone), ``deactivated``
-    (the key was ``Inactive``), ``used again`` (in use or new), or ``no longer a finding``
-    (for example exempt, or a longer maximum age); None while unresolved.
+    finding (``resolved``: the first scan after its last finding that saw its account, through
+    any credential): all ISO 8601 UTC ``as_of`` times of scans. ``resolution`` says how, as that
+    scan saw it compared with the last finding, first match wins:
+
+    * ``removed``: the key, password or certificate was gone;
+    * ``replaced``: it was created or set again (a report key rotated into the same slot, a
+      password set again): the credential that was a finding is gone;
+    * ``deactivated``: the key was ``Inactive``;
+    * ``used again``: a later last use than at the last finding;
+    * ``no longer a finding (max age changed)``: nothing of the above, and that scan judged
+      with another maximum age for this kind of credential than the last finding's scan;
+    * ``no longer a finding``: nothing of the above (for example now exempt).
+
+    None while unresolved. Rows recorded before schema 2 have no creation time or maximum ages;
+    for them ``replaced`` and ``max age changed`` cannot be told.
     """
 
     account_id: str
@@ -103,6 +133,19 @@ class CredentialHistory(NamedTuple):
     resolution: str | None
 
 
+class ScanFindings(NamedTuple):
+    """The findings of one account in one recorded scan, with the scan's ID and maximum ages.
+
+    ``thresholds`` is None for scans recorded before schema 2 (or without known maximum ages).
+    """
+
+    scan_id: int
+    account_id: str
+    as_of: datetime
+    findings: int
+    thresholds: Thresholds | None
+
+
 class History:
     """An open history database."""
 
@@ -115,21 +158,34 @@ class History:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._migrate()
         except (sqlite3.Error, OSError) as error:
-            raise HistoryError(f"{path}: cannot open the history database: {error}") from None
+            raise HistoryError(f"{self.path}: cannot open the history database: {error}") from None
 
-    def _migrate(self) -> None:
+    def _version(self) -> int:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > len(_MIGRATIONS):
             raise HistoryError(
                 f"{self.path}: the history was written by a newer stalecreds "
                 f"(schema {version}; this one knows {len(_MIGRATIONS)})"
             )
-        for number in range(version, len(_MIGRATIONS)):
+        return version
+
+    def _migrate(self) -> None:
+        """Apply the missing migrations, each in its own write transaction.
+
+        The version is read again inside each transaction, so two processes opening an old
+        database at once do not both apply a migration.
+        """
+        if self._version() == len(_MIGRATIONS):
+            return
+        while True:
             with self._transaction():
-                for statement in _MIGRATIONS[number].split(";"):
+                version = self._version()
+                if version == len(_MIGRATIONS):
+                    return
+                for statement in _MIGRATIONS[version].split(";"):
                     if statement.strip():
                         self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {number + 1}")
+                self._db.execute(f"PRAGMA user_version = {version + 1}")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -158,66 +214,90 @@ class History:
         as_of: datetime,
         recorded_at: datetime,
         source: str,
+        thresholds: Thresholds | None = None,
     ) -> int:
-        """Record one scan's credentials in one transaction; returns the scan's ID."""
+        """Record one scan's credentials in one transaction; returns the scan's ID.
+
+        ``thresholds`` are the maximum ages the scan judged with; by default those of
+        ``assessments`` when it is a scan (it has a ``thresholds`` attribute, as
+        :class:`~stalecreds.scan.ScanResult` has), else unknown (NULL).
+        """
+        if thresholds is None:
+            thresholds = getattr(assessments, "thresholds", None)
+        if not isinstance(thresholds, Thresholds):
+            thresholds = None
         try:
             with self._transaction():
                 cursor = self._db.execute(
-                    "INSERT INTO scans (as_of, recorded_at, source) VALUES (?, ?, ?)",
-                    (as_of.isoformat(), recorded_at.isoformat(), source),
+                    "INSERT INTO scans (as_of, recorded_at, source, password_max_age_days, "
+                    "access_key_max_age_days) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        as_of.isoformat(),
+                        recorded_at.isoformat(),
+                        source,
+                        None if thresholds is None else thresholds.password_days,
+                        None if thresholds is None else thresholds.access_key_days,
+                    ),
                 )
                 scan_id = int(cursor.lastrowid or 0)
                 self._db.executemany(
-                    "INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO observations ({_OBSERVATION_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (_row(scan_id, a) for a in assessments),
                 )
         except sqlite3.Error as error:
             raise HistoryError(f"{self.path}: cannot record the scan: {error}") from None
         return scan_id
 
-    def credentials(self) -> list[CredentialHistory]:
-        """Every credential ever recorded, with its first unused and resolved times."""
-        query = """
-            WITH seen AS (
-                SELECT o.*, s.as_of FROM observations o JOIN scans s ON s.id = o.scan_id
-            ),
-            c AS (
-                SELECT credential, account_id, user, kind, access_key_id, slot,
-                    MAX(as_of) AS last_seen FROM seen GROUP BY credential
-            ),
-            r AS (
-                SELECT c.*,
-                    (SELECT MIN(as_of) FROM seen u WHERE u.credential = c.credential
-                        AND u.verdict IN ('unused', 'never_used', 'uncertain')) AS first_unused,
-                    (SELECT verdict FROM seen v WHERE v.credential = c.credential
-                        ORDER BY as_of DESC LIMIT 1) AS latest_verdict,
-                    (SELECT MIN(a.as_of) FROM seen a WHERE a.account_id = c.account_id
-                        AND a.as_of > (
-                            SELECT MAX(as_of) FROM seen f WHERE f.credential = c.credential
-                                AND f.finding = 1)
-                        AND NOT EXISTS (SELECT 1 FROM seen g WHERE g.credential = c.credential
-                            AND g.as_of = a.as_of AND g.finding = 1)) AS resolved
-                FROM c
-            )
-            SELECT r.account_id, r.user, r.kind, r.access_key_id, r.slot, r.first_unused,
-                r.last_seen, r.latest_verdict, r.resolved,
-                CASE
-                    WHEN r.resolved IS NULL THEN NULL
-                    WHEN then_seen.verdict IS NULL THEN 'removed'
-                    WHEN then_seen.status = 'Inactive' THEN 'deactivated'
-                    WHEN then_seen.verdict IN ('in_use', 'new') THEN 'used again'
-                    ELSE 'no longer a finding'
-                END
-            FROM r LEFT JOIN seen then_seen
-                ON then_seen.credential = r.credential AND then_seen.as_of = r.resolved
-            GROUP BY r.credential
-            ORDER BY r.account_id, r.user, r.kind, r.slot
-        """
+    def _read(self, query: str) -> list[Any]:
         try:
-            rows = self._db.execute(query).fetchall()
+            return self._db.execute(query).fetchall()
         except sqlite3.Error as error:
             raise HistoryError(f"{self.path}: cannot read the history: {error}") from None
-        return [CredentialHistory(*row) for row in rows]
+
+    def credentials(self) -> list[CredentialHistory]:
+        """Every credential ever recorded, with its first unused and resolved times.
+
+        Sorted by account, user, kind and slot. One ordered pass over the observations and
+        each account's scan times: about linear in the size of the history.
+        """
+        scans: dict[int, _Scan] = {
+            scan_id: _Scan(as_of, _thresholds(password_days, access_key_days))
+            for scan_id, as_of, password_days, access_key_days in self._read(
+                "SELECT id, as_of, password_max_age_days, access_key_max_age_days FROM scans"
+            )
+        }
+        # The scans that saw each account (through any credential), in time order.
+        account_scans: dict[str, list[tuple[str, int]]] = {}
+        for account, scan_id in self._read("SELECT DISTINCT account_id, scan_id FROM observations"):
+            account_scans.setdefault(account, []).append((scans[scan_id].as_of, scan_id))
+        account_times: dict[str, list[str]] = {}
+        for account, seen in account_scans.items():
+            seen.sort()
+            account_times[account] = [as_of for as_of, _ in seen]
+        rows = [
+            _Observation(*row)
+            for row in self._read(
+                f"SELECT {_READ_COLUMNS} FROM observations o JOIN scans s ON s.id = o.scan_id "
+                "ORDER BY o.credential, s.as_of, s.id"
+            )
+        ]
+        found: list[tuple[tuple[object, ...], CredentialHistory]] = []
+        start = 0
+        while start < len(rows):
+            end = start + 1
+            while end < len(rows) and rows[end].credential == rows[start].credential:
+                end += 1
+            account = rows[start].account_id
+            history = _credential(
+                rows[start:end], scans, account_scans[account], account_times[account]
+            )
+            slot = history.slot
+            order = (account, history.user, history.kind, slot is not None, slot or 0)
+            found.append(((*order, rows[start].credential), history))
+            start = end
+        found.sort(key=lambda entry: entry[0])
+        return [history for _, history in found]
 
     def inactive_since(self) -> dict[str, datetime]:
         """When each access key still ``Inactive`` was first seen so, by access key ID.
@@ -225,15 +305,13 @@ class History:
         For a key whose latest observation is not ``Active``: the ``as_of`` of the first scan of
         that unbroken run (aware UTC).
         """
-        query = """
+        rows = self._read(
+            """
             SELECT o.access_key_id, s.as_of, o.status FROM observations o
             JOIN scans s ON s.id = o.scan_id
             WHERE o.access_key_id IS NOT NULL ORDER BY o.access_key_id, s.as_of
-        """
-        try:
-            rows = self._db.execute(query).fetchall()
-        except sqlite3.Error as error:
-            raise HistoryError(f"{self.path}: cannot read the history: {error}") from None
+            """
+        )
         since: dict[str, datetime] = {}
         for key_id, as_of, status in rows:
             if status == "Active":
@@ -242,20 +320,148 @@ class History:
                 since[key_id] = datetime.fromisoformat(as_of)
         return since
 
-    def trend(self) -> list[TrendPoint]:
-        """Findings per account per scan, oldest first (scans of one time in recorded order)."""
-        query = """
-            SELECT o.account_id, s.as_of, SUM(o.finding) FROM observations o
-            JOIN scans s ON s.id = o.scan_id GROUP BY o.account_id, s.id ORDER BY s.as_of, s.id
+    def scan_findings(self, *, thresholds: Thresholds | None = None) -> list[ScanFindings]:
+        """Findings per account per scan, with scan IDs, oldest first (then in recorded order).
+
+        With ``thresholds``, only scans judged with those maximum ages, and scans recorded
+        before schema 2 (their maximum ages are unknown: NULL).
         """
-        try:
-            rows = self._db.execute(query).fetchall()
-        except sqlite3.Error as error:
-            raise HistoryError(f"{self.path}: cannot read the history: {error}") from None
-        return [
-            TrendPoint(account, datetime.fromisoformat(as_of), findings)
-            for account, as_of, findings in rows
+        rows = self._read(
+            """
+            SELECT s.id, o.account_id, s.as_of, SUM(o.finding), s.password_max_age_days,
+                s.access_key_max_age_days
+            FROM observations o JOIN scans s ON s.id = o.scan_id
+            GROUP BY o.account_id, s.id ORDER BY s.as_of, s.id, o.account_id
+            """
+        )
+        points = [
+            ScanFindings(
+                scan_id,
+                account,
+                datetime.fromisoformat(as_of),
+                findings,
+                _thresholds(password_days, access_key_days),
+            )
+            for scan_id, account, as_of, findings, password_days, access_key_days in rows
         ]
+        if thresholds is None:
+            return points
+        return [p for p in points if p.thresholds is None or p.thresholds == thresholds]
+
+    def trend(self, *, thresholds: Thresholds | None = None) -> list[TrendPoint]:
+        """Findings per account per scan, oldest first (scans of one time in recorded order).
+
+        With ``thresholds``, only scans judged with those maximum ages, and scans recorded
+        before schema 2, whose maximum ages are unknown (they are kept, not guessed away).
+        """
+        return [
+            TrendPoint(p.account_id, p.as_of, p.findings)
+            for p in self.scan_findings(thresholds=thresholds)
+        ]
+
+
+class _Scan(NamedTuple):
+    as_of: str
+    thresholds: Thresholds | None
+
+
+def _thresholds(password_days: int | None, access_key_days: int | None) -> Thresholds | None:
+    if password_days is None or access_key_days is None:
+        return None
+    try:
+        return Thresholds(password_days, access_key_days)
+    except ValueError:
+        return None
+
+
+class _Observation(NamedTuple):
+    credential: str
+    account_id: str
+    user: str
+    kind: str
+    access_key_id: str | None
+    slot: int | None
+    status: str | None
+    verdict: str
+    finding: int
+    last_used: str | None
+    created: str | None
+    scan_id: int
+
+
+_READ_COLUMNS = ", ".join(f"o.{name}" for name in _Observation._fields)
+
+_UNUSED_VERDICTS = frozenset({"unused", "never_used", "uncertain"})
+
+
+def _credential(
+    rows: list[_Observation],
+    scans: dict[int, _Scan],
+    account_scans: list[tuple[str, int]],
+    account_times: list[str],
+) -> CredentialHistory:
+    """One credential's history from its observations and its account's scans, oldest first."""
+    latest = rows[-1]
+    first_unused = next(
+        (scans[r.scan_id].as_of for r in rows if r.verdict in _UNUSED_VERDICTS), None
+    )
+    finding = next((r for r in reversed(rows) if r.finding), None)
+    resolved = resolution = None
+    if finding is not None:
+        # The first scan of the account after the last finding (scans of one time: the last).
+        index = bisect_right(account_times, scans[finding.scan_id].as_of)
+        if index < len(account_times):
+            resolved = account_times[index]
+            while index + 1 < len(account_times) and account_times[index + 1] == resolved:
+                index += 1
+            then = next((r for r in reversed(rows) if scans[r.scan_id].as_of == resolved), None)
+            resolving_scan = scans[account_scans[index][1] if then is None else then.scan_id]
+            resolution = _resolution(finding, then, scans[finding.scan_id], resolving_scan)
+    return CredentialHistory(
+        latest.account_id,
+        latest.user,
+        latest.kind,
+        latest.access_key_id,
+        latest.slot,
+        first_unused,
+        scans[latest.scan_id].as_of,
+        latest.verdict,
+        resolved,
+        resolution,
+    )
+
+
+def _resolution(
+    finding: _Observation, then: _Observation | None, finding_scan: _Scan, resolving_scan: _Scan
+) -> str:
+    """How a finding was resolved: see :class:`CredentialHistory`."""
+    if then is None:
+        return "removed"
+    if finding.created and then.created and _time(then.created) != _time(finding.created):
+        return "replaced"
+    if then.status == "Inactive":
+        return "deactivated"
+    if then.last_used and (
+        not finding.last_used or _time(then.last_used) > _time(finding.last_used)
+    ):
+        return "used again"
+    if _max_age_changed(finding.kind, finding_scan.thresholds, resolving_scan.thresholds):
+        return "no longer a finding (max age changed)"
+    return "no longer a finding"
+
+
+def _time(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+def _max_age_changed(kind: str, before: Thresholds | None, after: Thresholds | None) -> bool:
+    if before is None or after is None:
+        return False
+    if kind == CredentialKind.PASSWORD.value:
+        return before.password_days != after.password_days
+    if kind == CredentialKind.ACCESS_KEY.value:
+        return before.access_key_days != after.access_key_days
+    return before != after
 
 
 def _row(scan_id: int, assessment: Assessment) -> tuple[object, ...]:
@@ -277,4 +483,5 @@ def _row(scan_id: int, assessment: Assessment) -> tuple[object, ...]:
         assessment.verdict.value,
         int(bool(assessment.finding_rules)),
         None if assessment.last_used is None else assessment.last_used.isoformat(),
+        None if assessment.created is None else assessment.created.isoformat(),
     )

@@ -166,10 +166,13 @@ def _record_history(result: ScanOutput, path: Path) -> None:
 def history_command(history_path: Path | None, output_format: str) -> None:
     """Show recorded scans: per credential and per account over time.
 
-    Per credential: when it was first seen unused and when it was resolved. Per account: the
-    trend of findings across scans.
+    Per credential: when it was first seen unused and when (and how) it was resolved. Per
+    account: the number of scans, the trend of findings across them (one column per scan
+    time of any account, so the rows line up in time) and the first and latest counts with
+    their dates. JSON trend entries carry the scan ID and the scan's maximum ages.
     """
     import json
+    from collections import Counter
 
     from stalecreds.history import History, default_history_path
 
@@ -179,13 +182,27 @@ def history_command(history_path: Path | None, output_format: str) -> None:
             raise StalecredsError(f"{path}: no history yet; record scans with 'scan --history'")
         with History(path) as history:
             credentials = history.credentials()
-            trend = history.trend()
+            scans = history.scan_findings()
     if output_format == "json":
         click.echo(
             json.dumps(
                 {
                     "credentials": [c._asdict() for c in credentials],
-                    "trend": [{**t._asdict(), "as_of": t.as_of.isoformat()} for t in trend],
+                    "trend": [
+                        {
+                            "account_id": s.account_id,
+                            "as_of": s.as_of.isoformat(),
+                            "findings": s.findings,
+                            "scan_id": s.scan_id,
+                            "max_age_days": None
+                            if s.thresholds is None
+                            else {
+                                "password": s.thresholds.password_days,
+                                "access_key": s.thresholds.access_key_days,
+                            },
+                        }
+                        for s in scans
+                    ],
                 },
                 indent=2,
             )
@@ -209,12 +226,26 @@ def history_command(history_path: Path | None, output_format: str) -> None:
             "" if c.resolved is None else f"{c.resolved[:10]} ({c.resolution})",
         )
     console.print(table)
-    trends = Table(title="Findings per scan", title_justify="left")
-    for column in ("Account", "Trend", "First", "Latest"):
-        trends.add_column(column)
-    for account, points in by_account(trend).items():
-        counts = [point.findings for point in points]
-        trends.add_row(account, sparkline(counts), str(counts[0]), str(counts[-1]))
+    # One sparkline column per scan time of any account; "·" where an account was not scanned.
+    # Of several scans of one account at one time, the last recorded one is drawn.
+    series = by_account(TrendPoint(s.account_id, s.as_of, s.findings) for s in scans)
+    times = sorted({s.as_of for s in scans})
+    scan_count = Counter(s.account_id for s in scans)
+    span = f", {times[0]:%Y-%m-%d} to {times[-1]:%Y-%m-%d}" if times else ""
+    trends = Table(title=f"Findings per scan{span} (· not scanned)", title_justify="left")
+    for column in ("Account", "Scans", "Trend", "First", "Latest"):
+        trends.add_column(column, overflow="fold")
+    for account, points in series.items():
+        levels = sparkline([p.findings for p in points])
+        drawn = dict(zip([p.as_of for p in points], levels, strict=True))
+        first, latest = points[0], points[-1]
+        trends.add_row(
+            account,
+            str(scan_count[account]),
+            "".join(drawn.get(moment, "·") for moment in times),
+            f"{first.findings} ({first.as_of:%Y-%m-%d})",
+            f"{latest.findings} ({latest.as_of:%Y-%m-%d})",
+        )
     console.print(trends)
 
 
