@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 
@@ -642,3 +644,48 @@ def test_history_table_counts_scans_and_dates_first_and_latest(tmp_path):
     assert re.search(
         r"444455556666 +│ +2 +│ +·██ +│ +1 \(2025-02-01\) +│ +1 \(2025-03-01\)", bob_line
     )
+
+
+def test_the_html_trend_leaves_out_scans_with_other_maximum_ages(tmp_path):
+    history = tmp_path / "h.sqlite"
+    runner = CliRunner()
+    path = _stale_account(tmp_path, 4, "4.csv")
+    base = ["scan", "--report", str(path), "--history", str(history), "--exit-zero"]
+    assert runner.invoke(main, [*base, "--as-of", JAN.isoformat()]).exit_code == 0
+    assert (
+        runner.invoke(main, [*base, "--as-of", FEB.isoformat(), "--max-age", "3000"]).exit_code == 0
+    )
+    page = tmp_path / "report.html"
+    result = runner.invoke(
+        main, [*base, "--as-of", MAR.isoformat(), "--format", "html", "-o", str(page)]
+    )
+    assert result.exit_code == 0, result.output
+    titles = re.findall(r"<circle [^>]*><title>([^<]*)</title>", page.read_text())
+    assert titles == [
+        "111122223333: 4 findings, 2025-01-01 00:00 UTC",  # the 3,000-day scan is left out
+        "111122223333: 4 findings, 2025-03-01 00:00 UTC",
+    ]
+
+
+def test_history_piped_to_head_keeps_its_exit_code(tmp_path):
+    """``stalecreds history | head``: exit 0, no traceback (rich alone would exit 1)."""
+    path = tmp_path / "h.sqlite"
+    rows = [
+        report_row(
+            user=f"user-{n:04d}",
+            arn=f"arn:aws:iam::111122223333:user/user-{n:04d}",
+            access_key_1_active="true",
+            access_key_1_last_rotated="2020-01-01T00:00:00+00:00",
+            access_key_1_last_used_date="2021-01-01T00:00:00+00:00",
+        )
+        for n in range(1500)  # a table far larger than a pipe's buffer
+    ]
+    _record(path, report(*rows), JAN)
+    command = [sys.executable, "-m", "stalecreds", "history", "--history", str(path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(10)
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 0
+    assert "Traceback" not in errors

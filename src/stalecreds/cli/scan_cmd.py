@@ -6,7 +6,7 @@ import contextlib
 import sys
 import threading
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 
@@ -106,7 +106,8 @@ def scan(
         if history_path is not None and isinstance(result, ReportScan):
             result = result.collect()  # read once, for the output and the history
         if history_path is not None and chosen is OutputFormat.HTML:
-            emit_html(result, output, _past_trend(_history_file(history_path)))
+            past = _past_trend(_history_file(history_path), result.thresholds)
+            emit_html(result, output, past)
         else:
             emit_scan(result, chosen, output)
     if history_path is not None:
@@ -121,15 +122,18 @@ def _history_file(history_path: str) -> Path:
     return Path(history_path) if history_path else default_history_path()
 
 
-def _past_trend(path: Path) -> list[TrendPoint] | None:
-    """Findings per account of the scans recorded so far; None (and a warning) if unreadable."""
+def _past_trend(path: Path, thresholds: Thresholds) -> list[TrendPoint] | None:
+    """Findings per account of the recorded scans judged with the same maximum ages.
+
+    A trend compares like with like. None (and a warning) if the history is unreadable.
+    """
     from stalecreds.history import History, HistoryError
 
     if not path.exists():
         return []
     try:
         with History(path) as history:
-            return history.trend()
+            return history.trend(thresholds=thresholds)
     except HistoryError as error:
         click.echo(f"stalecreds: warning: the report has no trend: {error}", err=True)
         return None
@@ -141,7 +145,13 @@ def _record_history(result: ScanOutput, path: Path) -> None:
 
     try:
         with History(path) as history:
-            history.record(result, as_of=result.as_of, recorded_at=now(), source=result.source.name)
+            history.record(
+                result,
+                as_of=result.as_of,
+                recorded_at=now(),
+                source=result.source.name,
+                thresholds=result.thresholds,
+            )
     except HistoryError as error:
         click.echo(f"stalecreds: warning: history not recorded: {error}", err=True)
         return
@@ -172,7 +182,6 @@ def history_command(history_path: Path | None, output_format: str) -> None:
     their dates. JSON trend entries carry the scan ID and the scan's maximum ages.
     """
     import json
-    from collections import Counter
 
     from stalecreds.history import History, default_history_path
 
@@ -184,7 +193,7 @@ def history_command(history_path: Path | None, output_format: str) -> None:
             credentials = history.credentials()
             scans = history.scan_findings()
     if output_format == "json":
-        click.echo(
+        text = (
             json.dumps(
                 {
                     "credentials": [c._asdict() for c in credentials],
@@ -206,12 +215,22 @@ def history_command(history_path: Path | None, output_format: str) -> None:
                 },
                 indent=2,
             )
+            + "\n"
         )
+        emit(lambda out: out.write(text), None, streams=True)
         return
-    from rich.console import Console
+    emit(lambda out: _render_history(credentials, scans, out), None, streams=False)
+
+
+def _render_history(credentials: list[Any], scans: list[Any], out: IO[str]) -> None:
+    """The history as two tables: per credential, and findings per account per scan."""
+    from collections import Counter
+
     from rich.table import Table
 
-    console = Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 140)
+    from stalecreds.formats.console import pipe_console
+
+    console = pipe_console(out)
     table = Table(title=f"Credentials ({len(credentials)})", title_justify="left")
     for column in ("Account", "User", "Credential", "Latest", "First seen unused", "Resolved"):
         table.add_column(column, overflow="fold")

@@ -9,12 +9,12 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TextIO
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.formats.base import ScanOutput, printable
+from stalecreds.formats.console import pipe_console
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
 from stalecreds.verdicts import Verdict
 from stalecreds.wording import plural
@@ -123,25 +123,10 @@ def _accounts_table(rows: list[dict[str, object]]) -> Table:
     return table
 
 
-class _PipeConsole(Console):
-    """A rich console that lets a closed pipe surface as ``BrokenPipeError``.
-
-    rich's default exits the process with code 1; the CLI instead stops writing and ends with
-    the scan's own exit code (``stalecreds scan | head``).
-    """
-
-    def on_broken_pipe(self) -> None:
-        """Stop writing and raise ``BrokenPipeError`` for the caller to handle."""
-        self.quiet = True
-        raise BrokenPipeError
-
-
 def render_table(scan: ScanOutput, out: TextIO) -> None:
     """Write ``scan`` as rich tables and a summary line to ``out``."""
     assessments = list(scan)
-    console = _PipeConsole(
-        file=out, width=None if out.isatty() else 140, highlight=False, markup=False
-    )
+    console = pipe_console(out)
     source = scan.source
     console.print(Text(source.title, style="bold"))
     facts = []
