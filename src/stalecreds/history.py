@@ -87,6 +87,11 @@ def default_history_path() -> Path:
     return user_data_path("stalecreds", appauthor=False) / "history.sqlite"
 
 
+def history_file(option: str) -> Path:
+    """The database a ``--history [PATH]`` option names: PATH, or the default for a bare flag."""
+    return Path(option) if option else default_history_path()
+
+
 def credential_key(assessment: Assessment) -> str:
     """A stable name for a credential across scans: account, ARN, kind and key ID or slot."""
     owner = assessment.owner

@@ -337,10 +337,9 @@ def _stopped_working(history_path: str | None) -> dict[str, Any]:
     known: dict[str, Any] = dict(deactivations())
     if history_path is None:
         return known
-    from stalecreds.history import History, default_history_path
+    from stalecreds.history import History, history_file
 
-    path = Path(history_path) if history_path else default_history_path()
-    with History(path) as history:
+    with History(history_file(history_path)) as history:
         for key_id, when in history.inactive_since().items():
             known[key_id] = max(known.get(key_id, when), when)
     return known

@@ -102,24 +102,21 @@ def scan(
     request = scan_request(options)
     refuse_overwriting_report(request, output)
     chosen = OutputFormat(output_format)
+    history = None
+    if history_path is not None:
+        from stalecreds.history import history_file
+
+        history = history_file(history_path)
     with handle_errors(), run_scan(request) as result:
-        if history_path is not None and isinstance(result, ReportScan):
+        if history is not None and isinstance(result, ReportScan):
             result = result.collect()  # read once, for the output and the history
-        if history_path is not None and chosen is OutputFormat.HTML:
-            past = _past_trend(_history_file(history_path), result.thresholds)
-            emit_html(result, output, past)
+        if history is not None and chosen is OutputFormat.HTML:
+            emit_html(result, output, _past_trend(history, result.thresholds))
         else:
             emit_scan(result, chosen, output)
-    if history_path is not None:
-        _record_history(result, _history_file(history_path))
+    if history is not None:
+        _record_history(result, history)
     _finish(result, output, exit_zero)
-
-
-def _history_file(history_path: str) -> Path:
-    """The ``--history`` path, or the default one for a bare ``--history``."""
-    from stalecreds.history import default_history_path
-
-    return Path(history_path) if history_path else default_history_path()
 
 
 def _past_trend(path: Path, thresholds: Thresholds) -> list[TrendPoint] | None:
