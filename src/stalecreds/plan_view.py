@@ -15,6 +15,7 @@ from rich.text import Text
 
 from stalecreds.apply import Outcome, StepResult
 from stalecreds.formats.base import printable
+from stalecreds.formats.console import text_console
 from stalecreds.plan import Plan, Step
 from stalecreds.undo import UndoOutcome, UndoResult
 
@@ -28,7 +29,8 @@ _OUTCOME_STYLE = {
 
 
 def _console(out: TextIO) -> Console:
-    return Console(file=out, width=None if out.isatty() else 140, highlight=False, markup=False)
+    # rich's own console: a closed pipe ends the command (exit 1) before apply acts on anything.
+    return text_console(out, Console)
 
 
 def _target(step: Step) -> str:

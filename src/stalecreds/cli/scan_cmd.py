@@ -225,9 +225,9 @@ def _render_history(credentials: list[Any], scans: list[Any], out: IO[str]) -> N
 
     from rich.table import Table
 
-    from stalecreds.formats.console import pipe_console
+    from stalecreds.formats.console import text_console
 
-    console = pipe_console(out)
+    console = text_console(out)
     table = Table(title=f"Credentials ({len(credentials)})", title_justify="left")
     for column in ("Account", "User", "Credential", "Latest", "First seen unused", "Resolved"):
         table.add_column(column, overflow="fold")

@@ -20,9 +20,9 @@ class PipeConsole(Console):
         raise BrokenPipeError
 
 
-def pipe_console(out: IO[str]) -> PipeConsole:
-    """A :class:`PipeConsole` writing plain text (no markup or highlighting) to ``out``.
+def text_console(out: IO[str], kind: type[Console] = PipeConsole) -> Console:
+    """A console of ``kind`` writing plain text (no markup or highlighting) to ``out``.
 
     140 columns wide unless ``out`` is a terminal, which sets its own width.
     """
-    return PipeConsole(file=out, width=None if out.isatty() else 140, highlight=False, markup=False)
+    return kind(file=out, width=None if out.isatty() else 140, highlight=False, markup=False)

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.formats.base import ScanOutput, printable
-from stalecreds.formats.console import pipe_console
+from stalecreds.formats.console import text_console
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
 from stalecreds.verdicts import Verdict
 from stalecreds.wording import plural
@@ -126,7 +126,7 @@ def _accounts_table(rows: list[dict[str, object]]) -> Table:
 def render_table(scan: ScanOutput, out: TextIO) -> None:
     """Write ``scan`` as rich tables and a summary line to ``out``."""
     assessments = list(scan)
-    console = pipe_console(out)
+    console = text_console(out)
     source = scan.source
     console.print(Text(source.title, style="bold"))
     facts = []
