@@ -59,7 +59,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 ACCOUNT_ID = "123456789012"
@@ -396,6 +396,32 @@ class Run:
         return "report, warm" if self.warm else "report"
 
 
+class TimedScan(NamedTuple):
+    """A finished scan child: its result, wall seconds, and CPU seconds of the child and of this
+    process (where moto's server threads run)."""
+
+    done: subprocess.CompletedProcess[str]
+    wall: float
+    cpu: float
+    server_cpu: float
+
+
+def _cpu(before: resource.struct_rusage, after: resource.struct_rusage) -> float:
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def timed_scan(command: list[str], env: dict[str, str]) -> TimedScan:
+    """Run a scan ``command`` with ``env`` and measure its wall time and CPU."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before_self = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after_self = resource.getrusage(resource.RUSAGE_SELF)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return TimedScan(done, wall, _cpu(before, after), _cpu(before_self, after_self))
+
+
 def scan_env(endpoint: str, src: Path | None = None) -> dict[str, str]:
     """The scanning child's environment: the moto endpoint, throw-away credentials, and
     ``src`` (a copy of ``src/`` to compare with, see ``--compare-src``) first on the path."""
@@ -458,12 +484,7 @@ def run_scan(
         str(out),
     ]
     counter.reset()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, env=scan_env(endpoint, src), capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    done, wall, cpu, _ = timed_scan(command, scan_env(endpoint, src))
     requests, errors, busy = counter.snapshot()
     problems: list[str] = []
     credentials = stale = 0

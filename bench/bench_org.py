@@ -47,9 +47,7 @@ import argparse
 import io
 import json
 import re
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -72,6 +70,7 @@ from bench_live import (
     scan_env,
     seed_backend,
     startup_seconds,
+    timed_scan,
 )
 
 CALLER = ACCOUNT_ID
@@ -286,17 +285,7 @@ def run_scan(
         str(out),
     ]
     counter.reset()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before_self = resource.getrusage(resource.RUSAGE_SELF)  # this process: moto's threads
-    started = time.perf_counter()
-    done = subprocess.run(command, env=scan_env(endpoint, src), capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    after_self = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    moto_cpu = (after_self.ru_utime - before_self.ru_utime) + (
-        after_self.ru_stime - before_self.ru_stime
-    )
+    done, wall, cpu, moto_cpu = timed_scan(command, scan_env(endpoint, src))
     requests, errors, busy = counter.snapshot()
     problems: list[str] = []
     credentials = findings = failed = 0
