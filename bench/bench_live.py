@@ -514,8 +514,8 @@ def run_scan(
 
 
 STARTUP_CODE = (
-    "import stalecreds.cli, stalecreds.live_scan\n"
-    "from stalecreds.aws import iam_client, make_session\n"
+    "import stalecreds.cli, stalecreds.aws.live_scan\n"
+    "from stalecreds.aws.session import iam_client, make_session\n"
     "iam_client(make_session())\n"
 )
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from stalecreds.credential_report import REPORT_COLUMNS
+from stalecreds.report.credential_report import REPORT_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("STALECREDS_SHARED") or ROOT.parent / "shared")
@@ -169,7 +169,7 @@ def boto_session() -> Any:
 @pytest.fixture
 def iam(moto_endpoint: str, boto_session: Any) -> Any:
     """An IAM client as ``stalecreds scan`` makes one (adaptive retries), bound to moto."""
-    from stalecreds.aws import iam_client
+    from stalecreds.aws.session import iam_client
 
     return iam_client(boto_session)
 

@@ -16,7 +16,7 @@ What moto cannot do is filled in by :class:`AccountFaults`, on botocore's event 
   account's assumed credentials.
 
 The command line builds its own sessions, so the faults are attached where stalecreds assumes a
-role: ``stalecreds.assume.assume_role`` (aws-assume-role-lib's function) is wrapped so that the
+role: ``stalecreds.aws.assume.assume_role`` (aws-assume-role-lib's function) is wrapped so that the
 caller's session gets the ``AssumeRole`` handler before the role is assumed, and the assumed
 session gets the IAM handlers of its account. Everything else goes to moto unchanged.
 """
@@ -231,10 +231,10 @@ class AccountFaults:
         return deny
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> AccountFaults:
-        """Wrap ``stalecreds.assume.assume_role`` so every session it makes carries the faults."""
-        import stalecreds.assume
+        """Wrap ``stalecreds.aws.assume.assume_role``: every session it makes carries the faults."""
+        import stalecreds.aws.assume
 
-        real = stalecreds.assume.assume_role
+        real = stalecreds.aws.assume.assume_role
 
         def assume_role(session: Any, role_arn: str, **kwargs: Any) -> Any:
             self.attach(session)
@@ -245,5 +245,5 @@ class AccountFaults:
             )
             return assumed
 
-        monkeypatch.setattr(stalecreds.assume, "assume_role", assume_role)
+        monkeypatch.setattr(stalecreds.aws.assume, "assume_role", assume_role)
         return self

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stalecreds.accounts import (
+from stalecreds.accounts.selection import (
     Account,
     parse_account_ids,
     parse_shard,
@@ -240,7 +240,7 @@ def test_select_accounts_excludes_before_sharding():
 
 def test_exclude_account_takes_comma_lists_and_refuses_bad_ids():
     # `--exclude-account 111,222` used to be one ID; a bad one was silently ignored.
-    from stalecreds.accounts import parse_account_ids as parse
+    from stalecreds.accounts.selection import parse_account_ids as parse
 
     assert parse(["111122223333,444455556666"], "--exclude-account") == [
         "111122223333",

@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from stalecreds.apply import (
+from stalecreds.aws.live_scan import scan_account
+from stalecreds.aws.session import AwsError, caller_identity
+from stalecreds.model import Caller
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.apply import (
     ATTEMPTS,
     DEFAULT_MAX_PLAN_AGE,
     Applier,
@@ -26,12 +30,9 @@ from stalecreds.apply import (
     random_password,
     retry_call,
 )
-from stalecreds.aws import AwsError, caller_identity
-from stalecreds.journal import Journal, read_journal, step_outcomes
-from stalecreds.live_scan import scan_account
-from stalecreds.plan import Caller, Plan, PlanPolicy, build_plan
-from stalecreds.remediation import Action
-from stalecreds.verdicts import Thresholds, VerdictRules
+from stalecreds.remediate.journal import Journal, read_journal, step_outcomes
+from stalecreds.remediate.plan import Plan, PlanPolicy, build_plan
+from stalecreds.rules.verdicts import Thresholds, VerdictRules
 from tests.conftest import FAKE_ACCESS_KEY_ID, MOTO_ACCOUNT_ID, SeedKey, moto_iam_backend, seed_user
 from tests.remediation_faults import CallLog, fail_first
 
@@ -196,7 +197,7 @@ def test_caller_identity_from_moto(moto_endpoint, boto_session):
 
 
 def test_plan_apply_undo_cycle(account, iam, journal_path):
-    from stalecreds.undo import UndoOutcome, undo
+    from stalecreds.remediate.undo import UndoOutcome, undo
 
     plan = account.plan()
     run = Run(iam, journal_path)

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from stalecreds.cli import main
-from stalecreds.journal import read_journal
+from stalecreds.remediate.journal import read_journal
 from tests.conftest import SeedKey
 from tests.org_helpers import (
     ROLE,

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from stalecreds.apply import DEFAULT_MAX_PLAN_AGE, Outcome, PlanRefused, check_plan
 from stalecreds.cli import main
-from stalecreds.journal import Journal
-from stalecreds.plan import Plan, PlanPolicy, Step, step_id_of
-from stalecreds.remediation import Action
-from stalecreds.undo import UndoOutcome, applied_steps
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.apply import DEFAULT_MAX_PLAN_AGE, Outcome, PlanRefused, check_plan
+from stalecreds.remediate.journal import Journal
+from stalecreds.remediate.plan import Plan, PlanPolicy, Step, step_id_of
+from stalecreds.remediate.undo import UndoOutcome, applied_steps
 from tests.conftest import MOTO_ACCOUNT_ID, SeedKey, seed_user
 from tests.remediation_faults import CallLog
 from tests.test_apply import CALLER, Account, Run, key_status, login_profile, only, step_id
@@ -108,7 +108,7 @@ def test_undo_of_a_crash_cut_journal_checks_iam_and_reactivates(
             access_key_id=account.stale_key,
             action="deactivate-access-key",
         )
-    from stalecreds.journal import read_journal
+    from stalecreds.remediate.journal import read_journal
 
     assert [r["step_id"] for r in applied_steps(read_journal(journal_path))] == [target]
     results = Undo(iam, journal_path)()
@@ -138,7 +138,7 @@ def test_undo_of_a_file_that_is_not_a_journal_is_an_error(tmp_path):
 
 def _applied_earlier(journal_path, plan: Plan) -> dict[str, Any]:
     """What a finished apply of ``plan`` leaves in its journal, without making its IAM calls."""
-    from stalecreds.journal import read_journal, step_outcomes
+    from stalecreds.remediate.journal import read_journal, step_outcomes
 
     with Journal(journal_path) as journal:
         journal.record("apply-start", plan_id=plan.plan_id, caller=CALLER.arn)
@@ -156,7 +156,7 @@ def test_done_in_the_journal_but_not_in_iam_is_never_reported_done(
     previous = _applied_earlier(journal_path, plan)
     lines = journal_path.read_text(encoding="utf-8")
     calls = CallLog(iam)
-    from stalecreds.apply import Applier
+    from stalecreds.remediate.apply import Applier
 
     with Journal(journal_path) as journal:
         results = Applier(iam, CALLER, journal).apply(plan, previous)
@@ -191,7 +191,7 @@ def test_done_in_the_journal_and_in_iam_is_already_done(account: Account, iam, j
     previous = _applied_earlier(journal_path, plan)
     iam.update_access_key(UserName="stale-key", AccessKeyId=account.stale_key, Status="Inactive")
     iam.delete_access_key(UserName="never-key", AccessKeyId=account.never_key)
-    from stalecreds.apply import Applier
+    from stalecreds.remediate.apply import Applier
 
     results = Applier(iam, CALLER, None).apply(plan, previous)
     assert [(r.step.user, r.outcome, r.detail) for r in results] == [

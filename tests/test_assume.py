@@ -1,4 +1,4 @@
-"""Assumed-role sessions (stalecreds.assume) against the moto server, over HTTP.
+"""Assumed-role sessions (stalecreds.aws.assume) against the moto server, over HTTP.
 
 moto assumes any role in any account, and requests signed with the assumed credentials reach
 that account's own IAM backend, so each session can be checked to act as its own account.
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from stalecreds.assume import account_session
-from stalecreds.aws import iam_client, preload_models
+from stalecreds.aws.assume import account_session
+from stalecreds.aws.session import iam_client, preload_models
 from tests.org_helpers import ROLE, new_session
 
 ACCOUNTS = ("210000007919", "210000015838", "210000023757")

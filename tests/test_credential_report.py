@@ -11,12 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stalecreds import InputError, ReportFormatError, scan_report
-from stalecreds.credential_report import (
-    REPORT_COLUMNS,
-    CredentialReportReader,
-    ReportWarning,
-    WarningLog,
-)
 from stalecreds.model import (
     AccessKey,
     LastUse,
@@ -24,6 +18,12 @@ from stalecreds.model import (
     SigningCertificate,
     Status,
     UserCredentials,
+)
+from stalecreds.report.credential_report import (
+    REPORT_COLUMNS,
+    CredentialReportReader,
+    ReportWarning,
+    WarningLog,
 )
 from tests.conftest import HEADER, report, report_row
 

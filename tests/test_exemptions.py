@@ -11,14 +11,14 @@ from click.testing import CliRunner
 
 from stalecreds.cli import main
 from stalecreds.errors import InputError
-from stalecreds.exemptions import (
+from stalecreds.model import UserCredentials
+from stalecreds.rules.exemptions import (
     DEFAULT_TAG_KEY,
     ExemptionRule,
     Exemptions,
     load_exemptions,
     user_path,
 )
-from stalecreds.model import UserCredentials
 from tests.conftest import report, report_row
 
 

@@ -16,12 +16,12 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 from botocore.validate import validate_parameters
 
 from stalecreds import scan_report
-from stalecreds.assessment import assess
 from stalecreds.formats import OutputFormat
 from stalecreds.formats.asff import asff_finding, render_asff
 from stalecreds.formats.findings import FindingEvent, finding_events
 from stalecreds.model import AccessKey, LastUse, Password, Status, UserCredentials
-from stalecreds.verdicts import Thresholds, VerdictRules
+from stalecreds.rules.assessment import assess
+from stalecreds.rules.verdicts import Thresholds, VerdictRules
 from tests.conftest import SAMPLE_AS_OF, report, report_row, sample_scan, tricky_scan
 
 

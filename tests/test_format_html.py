@@ -39,8 +39,8 @@ from stalecreds.formats.html_charts import (
     MAX_TREND_LINES,
     trend_chart,
 )
-from stalecreds.report_input import ReportSource
-from stalecreds.trend import TrendPoint
+from stalecreds.history.trend import TrendPoint
+from stalecreds.report.input import ReportSource
 from tests.conftest import (
     TRICKY_ACCOUNTS,
     TRICKY_USERS,

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from stalecreds import scan_report
 from stalecreds.cli import main
-from stalecreds.history import History, HistoryError
-from stalecreds.verdicts import Thresholds
+from stalecreds.history.store import History, HistoryError
+from stalecreds.rules.verdicts import Thresholds
 from tests.conftest import report, report_row
 
 A = "arn:aws:iam::111122223333:user/alice"
@@ -234,8 +234,8 @@ def test_quarantine_counts_from_when_the_key_was_first_seen_inactive(tmp_path):
     # Last used in 2023, but first seen Inactive on 2025-03-01: deactivated recently (by
     # someone else). Planning on 2025-03-15 with a 30-day quarantine must not delete it yet;
     # without that knowledge the 2023 last use alone would let it be deleted.
-    from stalecreds.plan import PlanPolicy, build_plan
-    from stalecreds.verdicts import Thresholds
+    from stalecreds.remediate.plan import PlanPolicy, build_plan
+    from stalecreds.rules.verdicts import Thresholds
 
     as_of = datetime(2025, 3, 15, tzinfo=UTC)
     result = scan_report(report(_key("false")), as_of=as_of)

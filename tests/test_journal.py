@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from stalecreds import journal as journal_module
 from stalecreds.errors import InputError
-from stalecreds.journal import (
+from stalecreds.remediate import journal as journal_module
+from stalecreds.remediate.journal import (
     TORN_WRITE,
     Journal,
     JournalContents,

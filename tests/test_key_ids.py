@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from stalecreds import Verdict, scan_report
-from stalecreds.key_ids import ListedKey, SlotMatch, match_slots
+from stalecreds.aws.key_ids import ListedKey, SlotMatch, match_slots
 from stalecreds.model import AccessKey, Status
 from tests.conftest import REPORT_CASES
 

@@ -30,10 +30,10 @@ import pytest
 from click.testing import CliRunner
 
 from stalecreds import Thresholds, VerdictRules
-from stalecreds.aws import CLIENT_CONFIG, AwsError
+from stalecreds.aws.live_options import LiveScanOptions
+from stalecreds.aws.live_scan import scan_account
+from stalecreds.aws.session import CLIENT_CONFIG, AwsError
 from stalecreds.cli import main
-from stalecreds.live_options import LiveScanOptions
-from stalecreds.live_scan import scan_account
 from tests.conftest import ROOT, SeedKey, moto_iam_backend, moto_post, seed_user
 from tests.fault_injection import FaultInjector
 

@@ -41,13 +41,13 @@ import pytest
 from click.testing import CliRunner
 
 from stalecreds import FindingRule, Thresholds, Verdict, VerdictRules, scan_report
-from stalecreds.aws import AwsError, iam_client, make_session
+from stalecreds.aws.live_options import LiveScanOptions
+from stalecreds.aws.live_scan import scan_account
+from stalecreds.aws.session import AwsError, iam_client, make_session
 from stalecreds.cli import main
-from stalecreds.exemptions import ExemptionRule, Exemptions
-from stalecreds.live_options import LiveScanOptions
-from stalecreds.live_scan import scan_account
 from stalecreds.model import AccessKey, LastUse, Status
-from stalecreds.scan import ScanResult
+from stalecreds.report.scan import ScanResult
+from stalecreds.rules.exemptions import ExemptionRule, Exemptions
 from tests.conftest import SeedKey, moto_iam_backend, seed_user
 from tests.fault_injection import FaultInjector, access_denied
 

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from stalecreds.accounts import shard_of
+from stalecreds.accounts.selection import shard_of
 from stalecreds.cli import main
 from stalecreds.errors import InputError
 from stalecreds.formats.base import SCHEMA_VERSION
-from stalecreds.merge import merge_documents
+from stalecreds.formats.merge import merge_documents
 from tests.conftest import SeedKey, fake_aws_environment, moto_post
 from tests.org_helpers import member_iam, new_session, seed_member_user
 

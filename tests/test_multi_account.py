@@ -25,19 +25,19 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from stalecreds.account_scans import live_account_scanner
-from stalecreds.accounts import select_accounts
-from stalecreds.aws import caller_identity
+from stalecreds.accounts.parallel import AccountFailure, merge, scan_accounts
+from stalecreds.accounts.scanners import live_account_scanner
+from stalecreds.accounts.selection import select_accounts
+from stalecreds.aws.live_options import LiveScanOptions
+from stalecreds.aws.organizations import list_accounts
+from stalecreds.aws.session import caller_identity
 from stalecreds.cli import main
 from stalecreds.formats.base import record
 from stalecreds.formats.json import render_json
 from stalecreds.formats.table import render_table
-from stalecreds.live_options import LiveScanOptions
-from stalecreds.multi_account import AccountFailure, merge, scan_accounts
-from stalecreds.organizations import list_accounts
-from stalecreds.report_input import ReportSource
-from stalecreds.scan import Summary
-from stalecreds.verdicts import Thresholds, VerdictRules
+from stalecreds.report.input import ReportSource
+from stalecreds.report.scan import Summary
+from stalecreds.rules.verdicts import Thresholds, VerdictRules
 from tests.conftest import SeedKey, fake_aws_environment, moto_post
 from tests.org_helpers import (
     MANAGEMENT,

@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from stalecreds.accounts import Account
-from stalecreds.aws import AwsError
-from stalecreds.organizations import list_accounts
+from stalecreds.accounts.selection import Account
+from stalecreds.aws.organizations import list_accounts
+from stalecreds.aws.session import AwsError
 from tests.org_helpers import MANAGEMENT, Organization, new_session
 
 

@@ -13,10 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stalecreds import scan_report
-from stalecreds.assessment import Assessment, assess
-from stalecreds.exemptions import ExemptionRule, Exemptions
 from stalecreds.model import AccessKey, CredentialKind, Status
-from stalecreds.plan import (
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.plan import (
     DEFAULT_QUARANTINE_DAYS,
     Caller,
     Evidence,
@@ -26,10 +25,11 @@ from stalecreds.plan import (
     Step,
     build_plan,
 )
-from stalecreds.remediation import Action
-from stalecreds.report_input import read_report
-from stalecreds.scan import ReportScan
-from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
+from stalecreds.report.input import read_report
+from stalecreds.report.scan import ReportScan
+from stalecreds.rules.assessment import Assessment, assess
+from stalecreds.rules.exemptions import ExemptionRule, Exemptions
+from stalecreds.rules.verdicts import Thresholds, Verdict, VerdictRules
 from tests.conftest import report, report_row
 
 ACCOUNT = "111122223333"

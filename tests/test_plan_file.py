@@ -8,11 +8,16 @@ from datetime import UTC, datetime
 import pytest
 
 from stalecreds.errors import InputError
-from stalecreds.model import CredentialKind, Status
-from stalecreds.plan import Caller, Evidence, Exclusion, Plan, PlanPolicy, Step
-from stalecreds.plan_file import PLAN_VERSION, PlanFormatError, plan_from_json, plan_to_json
-from stalecreds.remediation import Action
-from stalecreds.verdicts import Thresholds, Verdict
+from stalecreds.model import Caller, CredentialKind, Status
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.plan import Evidence, Exclusion, Plan, PlanPolicy, Step
+from stalecreds.remediate.plan_file import (
+    PLAN_VERSION,
+    PlanFormatError,
+    plan_from_json,
+    plan_to_json,
+)
+from stalecreds.rules.verdicts import Thresholds, Verdict
 
 ACCOUNT = "111122223333"
 CREATED = datetime(2025, 6, 1, 9, 30, tzinfo=UTC)

@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from stalecreds.cli import main
-from stalecreds.journal import read_journal
-from stalecreds.plan import Caller
-from stalecreds.plan_file import plan_from_json, plan_to_json
-from stalecreds.remediation import Action
+from stalecreds.model import Caller
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.journal import read_journal
+from stalecreds.remediate.plan_file import plan_from_json, plan_to_json
 from tests.conftest import FAKE_ACCESS_KEY_ID, MOTO_ACCOUNT_ID
 from tests.test_apply import CALLER, Account, key_status, login_profile, step_id
 from tests.test_remediate_policy import (  # noqa: F401 - user_resources is a fixture

@@ -25,12 +25,13 @@ from typing import Any
 import boto3
 import pytest
 
-from stalecreds.apply import DEFAULT_MAX_PLAN_AGE, Applier, Outcome, check_plan
-from stalecreds.aws import CLIENT_CONFIG, caller_identity, iam_client
-from stalecreds.journal import Journal, read_journal
-from stalecreds.plan import Caller, Plan, PlanPolicy
-from stalecreds.remediation import Action
-from stalecreds.undo import UndoOutcome, undo
+from stalecreds.aws.session import CLIENT_CONFIG, caller_identity, iam_client
+from stalecreds.model import Caller
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.apply import DEFAULT_MAX_PLAN_AGE, Applier, Outcome, check_plan
+from stalecreds.remediate.journal import Journal, read_journal
+from stalecreds.remediate.plan import Plan, PlanPolicy
+from stalecreds.remediate.undo import UndoOutcome, undo
 from tests.conftest import MOTO_ACCOUNT_ID, ROOT
 from tests.test_apply import Account, key_status, login_profile, only
 

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from botocore.config import Config
 
-from stalecreds.aws import AwsError
-from stalecreds.credential_report import REPORT_COLUMNS
-from stalecreds.report_fetch import (
+from stalecreds.aws.report_fetch import (
     FIRST_WAIT_SECONDS,
     MAX_WAIT_SECONDS,
     fetch_credential_report,
 )
+from stalecreds.aws.session import AwsError
+from stalecreds.report.credential_report import REPORT_COLUMNS
 from tests.fault_injection import (
     FaultInjector,
     access_denied,

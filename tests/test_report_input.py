@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stalecreds import InputError, scan_report
-from stalecreds.report_input import ReportSource, read_report
+from stalecreds.report.input import ReportSource, read_report
 from tests.conftest import report, report_row
 
 CSV = report(

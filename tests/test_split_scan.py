@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from stalecreds import split_scan
 from stalecreds.cli import main
 from stalecreds.errors import InputError
 from stalecreds.formats.csv import render_csv
 from stalecreds.formats.json import render_json
-from stalecreds.report_input import read_report
-from stalecreds.scan import ReportScan
-from stalecreds.split_scan import Split, SplitReportScan, find_split, report_scan
-from stalecreds.verdicts import Thresholds, VerdictRules
+from stalecreds.report import split_scan
+from stalecreds.report.input import read_report
+from stalecreds.report.scan import ReportScan
+from stalecreds.report.split_scan import Split, SplitReportScan, find_split, report_scan
+from stalecreds.rules.verdicts import Thresholds, VerdictRules
 from tests.conftest import HEADER, report_row
 
 AS_OF = datetime(2026, 11, 1, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from stalecreds import scan_report
-from stalecreds.trend import (
+from stalecreds.history.trend import (
     Previous,
     TrendPoint,
     by_account,

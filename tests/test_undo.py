@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from stalecreds.apply import Outcome
-from stalecreds.journal import Journal, read_journal
-from stalecreds.plan import PlanPolicy
-from stalecreds.remediation import Action
-from stalecreds.undo import UndoOutcome, UndoResult, applied_steps, undo
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.apply import Outcome
+from stalecreds.remediate.journal import Journal, read_journal
+from stalecreds.remediate.plan import PlanPolicy
+from stalecreds.remediate.undo import UndoOutcome, UndoResult, applied_steps, undo
 from tests.conftest import MOTO_ACCOUNT_ID
 from tests.remediation_faults import CallLog, fail_first
 from tests.test_apply import Account, Run, key_status, login_profile, only
@@ -172,7 +172,7 @@ def test_applying_again_after_undo_does_not_redo_what_was_undone(account, iam, j
 
 def test_undo_after_apply_undo_apply_of_a_new_plan_reactivates_again(account, iam, journal_path):
     # apply -> undo -> (new plan) apply -> undo in one journal: the last undo must see the key.
-    from stalecreds.journal import Journal
+    from stalecreds.remediate.journal import Journal
 
     applied(account, iam, journal_path, "stale-key")
     Undo(iam, journal_path)()

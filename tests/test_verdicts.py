@@ -14,8 +14,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from stalecreds import CredentialKind, Verdict, scan_report
-from stalecreds.facts import ACCESS_KEY_TRACKING_START
-from stalecreds.verdicts import Judgement, Thresholds, VerdictRules
+from stalecreds.rules.facts import ACCESS_KEY_TRACKING_START
+from stalecreds.rules.verdicts import Judgement, Thresholds, VerdictRules
 from tests.conftest import ROOT, report, report_row
 
 

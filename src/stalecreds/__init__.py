@@ -8,7 +8,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.errors import InputError, ReportFormatError, StalecredsError
 from stalecreds.model import (
     AccessKey,
@@ -19,8 +18,9 @@ from stalecreds.model import (
     Status,
     UserCredentials,
 )
-from stalecreds.scan import ReportScan, ScanResult, Summary, scan_report
-from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
+from stalecreds.report.scan import ReportScan, ScanResult, Summary, scan_report
+from stalecreds.rules.assessment import Assessment, FindingRule
+from stalecreds.rules.verdicts import Thresholds, Verdict, VerdictRules
 
 __all__ = [
     "AccessKey",

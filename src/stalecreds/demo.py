@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from stalecreds.aws import CLIENT_CONFIG
+from stalecreds.aws.session import CLIENT_CONFIG
 from stalecreds.errors import StalecredsError
 
 if TYPE_CHECKING:

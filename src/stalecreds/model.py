@@ -133,3 +133,15 @@ def iam_path(arn: str) -> str | None:
         return None
     head, slash, _ = resource.rpartition("/")
     return f"/{head}/" if slash else "/"
+
+
+class Caller(NamedTuple):
+    """Who runs the plan.
+
+    ``arn`` and ``account_id`` come from STS ``GetCallerIdentity``; ``access_key_id`` is the key
+    the session signs with (``None`` when unknown).
+    """
+
+    arn: str
+    account_id: str
+    access_key_id: str | None

@@ -17,25 +17,25 @@ from typing import IO, Any, NamedTuple, NoReturn, TypeVar
 import click
 from click.core import ParameterSource
 
-from stalecreds.accounts import (
+from stalecreds.accounts.parallel import merge, scan_accounts
+from stalecreds.accounts.selection import (
     Account,
     parse_account_ids,
     parse_shard,
     read_accounts_file,
     select_accounts,
 )
+from stalecreds.aws.live_options import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, LiveScanOptions
 from stalecreds.errors import StalecredsError
-from stalecreds.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
+from stalecreds.files import write_file_atomically, write_stdout_when_complete
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.formats.base import printable
-from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, LiveScanOptions
-from stalecreds.multi_account import merge, scan_accounts
-from stalecreds.output import write_file_atomically, write_stdout_when_complete
-from stalecreds.report_input import STDIN_NAME, ReportSource, read_report
-from stalecreds.scan import ReportScan
-from stalecreds.split_scan import report_scan
-from stalecreds.trend import TrendPoint
-from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
+from stalecreds.history.trend import TrendPoint
+from stalecreds.report.input import STDIN_NAME, ReportSource, read_report
+from stalecreds.report.scan import ReportScan
+from stalecreds.report.split_scan import report_scan
+from stalecreds.rules.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
+from stalecreds.rules.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 from stalecreds.wording import plural
 
 EXIT_OK = 0
@@ -421,8 +421,8 @@ def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
             else:
                 yield report_scan(path, stream, lines, source, rules, exemptions)
         return
-    from stalecreds.aws import iam_client, make_session
-    from stalecreds.live_scan import scan_account
+    from stalecreds.aws.live_scan import scan_account
+    from stalecreds.aws.session import iam_client, make_session
 
     announced: set[str] = set()
 
@@ -477,7 +477,7 @@ def _progress(total: int) -> tuple[Callable[[Account, bool], None], Callable[[],
 
 
 def _scan_folder(folder: Path, request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
-    from stalecreds.account_scans import report_file_scanner, report_files
+    from stalecreds.accounts.scanners import report_file_scanner, report_files
 
     files = report_files(folder)
     rules = VerdictRules(request.as_of or now(), request.thresholds)
@@ -497,9 +497,9 @@ def _scan_folder(folder: Path, request: ScanRequest, exemptions: Exemptions) -> 
 
 
 def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
-    from stalecreds.account_scans import live_account_scanner, profile_scanner
-    from stalecreds.aws import caller_identity, make_session
-    from stalecreds.organizations import list_accounts
+    from stalecreds.accounts.scanners import live_account_scanner, profile_scanner
+    from stalecreds.aws.organizations import list_accounts
+    from stalecreds.aws.session import caller_identity, make_session
 
     rules = VerdictRules(request.as_of or now(), request.thresholds)
     options = _live_options(request, exemptions)
@@ -517,7 +517,7 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
         base = make_session(request.single_profile, request.region)
         caller = caller_identity(base)
         if request.org:
-            from stalecreds.aws import CLIENT_CONFIG
+            from stalecreds.aws.session import CLIENT_CONFIG
 
             organizations = base.client("organizations", config=CLIENT_CONFIG)
             accounts = list_accounts(organizations, request.ou)
@@ -554,7 +554,7 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
 
 def exit_code_for_aws(error: StalecredsError) -> int:
     """3 for AWS errors, 2 for everything else."""
-    from stalecreds.aws import AwsError
+    from stalecreds.errors import AwsError
 
     return EXIT_AWS_ERROR if isinstance(error, AwsError) else EXIT_USAGE
 

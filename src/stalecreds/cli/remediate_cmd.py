@@ -28,7 +28,8 @@ from stalecreds.cli.common import (
     show_warnings,
 )
 from stalecreds.errors import InputError
-from stalecreds.journal import (
+from stalecreds.model import Caller
+from stalecreds.remediate.journal import (
     Journal,
     check_journal,
     deactivations,
@@ -36,8 +37,8 @@ from stalecreds.journal import (
     load_journal,
     step_outcomes,
 )
-from stalecreds.plan import DEFAULT_QUARANTINE_DAYS, Caller, PlanPolicy, build_plan
-from stalecreds.plan_file import plan_from_json, plan_to_json
+from stalecreds.remediate.plan import DEFAULT_QUARANTINE_DAYS, PlanPolicy, build_plan
+from stalecreds.remediate.plan_file import plan_from_json, plan_to_json
 from stalecreds.wording import plural
 
 
@@ -119,7 +120,7 @@ def plan(
     failures = report_failures(result)
     text = plan_to_json(the_plan)
     emit(lambda out: out.write(text), out_path, streams=True)
-    from stalecreds.plan_view import render_plan
+    from stalecreds.formats.plan_view import render_plan
 
     render_plan(the_plan, sys.stdout)
     click.echo(
@@ -182,9 +183,9 @@ def apply(
     file that is not a journal, is refused. Exit 0 when every step was applied or skipped as
     planned, 3 when any failed.
     """
-    from stalecreds.apply import Outcome, check_plan
-    from stalecreds.aws import make_session
-    from stalecreds.plan_view import render_plan, render_results
+    from stalecreds.aws.session import make_session
+    from stalecreds.formats.plan_view import render_plan, render_results
+    from stalecreds.remediate.apply import Outcome, check_plan
 
     with handle_errors():
         the_plan = plan_from_json(plan_path.read_text(encoding="utf-8"), str(plan_path))
@@ -251,10 +252,10 @@ def undo(
     Deleted keys and deleted or reset passwords cannot be restored; each is listed with what
     can be done instead. Exit 0 when nothing failed, 3 otherwise.
     """
-    from stalecreds.aws import iam_client, make_session
-    from stalecreds.plan_view import render_undo
-    from stalecreds.undo import UndoOutcome, applied_steps
-    from stalecreds.undo import undo as run_undo
+    from stalecreds.aws.session import iam_client, make_session
+    from stalecreds.formats.plan_view import render_undo
+    from stalecreds.remediate.undo import UndoOutcome, applied_steps
+    from stalecreds.remediate.undo import undo as run_undo
 
     if recreate_login_profile and not sys.stdout.isatty():
         fail("--recreate-login-profile prints one-time passwords and needs a terminal")
@@ -297,10 +298,10 @@ def _apply_by_account(
     external_id: str | None,
 ) -> list[Any]:
     """Apply the plan's steps account by account, each with a caller of that account."""
-    from stalecreds.apply import Applier, fail_steps
-    from stalecreds.assume import account_session, partition_of
-    from stalecreds.aws import caller_identity, iam_client
+    from stalecreds.aws.assume import account_session, partition_of
+    from stalecreds.aws.session import caller_identity, iam_client
     from stalecreds.errors import AwsError
+    from stalecreds.remediate.apply import Applier, fail_steps
 
     by_account: dict[str, list[Any]] = {}
     for step in the_plan.steps:
@@ -337,7 +338,7 @@ def _stopped_working(history_path: str | None) -> dict[str, Any]:
     known: dict[str, Any] = dict(deactivations())
     if history_path is None:
         return known
-    from stalecreds.history import History, history_file
+    from stalecreds.history.store import History, history_file
 
     with History(history_file(history_path)) as history:
         for key_id, when in history.inactive_since().items():
@@ -366,6 +367,6 @@ def _confirm(question: str) -> None:
 
 def _caller(profile: str | None, region: str | None, session: Any = None) -> Caller:
     """Who the credentials are: STS GetCallerIdentity, and the access key ID they sign with."""
-    from stalecreds.aws import caller_identity, make_session
+    from stalecreds.aws.session import caller_identity, make_session
 
     return caller_identity(session or make_session(profile, region))

@@ -10,6 +10,7 @@ from typing import IO, Any, NoReturn
 
 import click
 
+from stalecreds.aws.live_options import LiveScanOptions
 from stalecreds.cli.common import (
     EXIT_AWS_ERROR,
     EXIT_FINDINGS,
@@ -30,10 +31,9 @@ from stalecreds.cli.common import (
 )
 from stalecreds.errors import StalecredsError
 from stalecreds.formats import OutputFormat, ScanOutput
-from stalecreds.live_options import LiveScanOptions
-from stalecreds.scan import ReportScan
-from stalecreds.trend import TrendPoint, by_account, sparkline
-from stalecreds.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
+from stalecreds.history.trend import TrendPoint, by_account, sparkline
+from stalecreds.report.scan import ReportScan
+from stalecreds.rules.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 from stalecreds.wording import plural
 
 EXIT_CODES_HELP = """\b
@@ -104,7 +104,7 @@ def scan(
     chosen = OutputFormat(output_format)
     history = None
     if history_path is not None:
-        from stalecreds.history import history_file
+        from stalecreds.history.store import history_file
 
         history = history_file(history_path)
     with handle_errors(), run_scan(request) as result:
@@ -124,7 +124,7 @@ def _past_trend(path: Path, thresholds: Thresholds) -> list[TrendPoint] | None:
 
     A trend compares like with like. None (and a warning) if the history is unreadable.
     """
-    from stalecreds.history import History, HistoryError
+    from stalecreds.history.store import History, HistoryError
 
     if not path.exists():
         return []
@@ -138,7 +138,7 @@ def _past_trend(path: Path, thresholds: Thresholds) -> list[TrendPoint] | None:
 
 def _record_history(result: ScanOutput, path: Path) -> None:
     """Record the scan after its output is written; a history problem is only a warning."""
-    from stalecreds.history import History, HistoryError
+    from stalecreds.history.store import History, HistoryError
 
     try:
         with History(path) as history:
@@ -180,7 +180,7 @@ def history_command(history_path: Path | None, output_format: str) -> None:
     """
     import json
 
-    from stalecreds.history import History, default_history_path
+    from stalecreds.history.store import History, default_history_path
 
     path = history_path or default_history_path()
     with handle_errors():
@@ -322,8 +322,8 @@ def demo(output_format: str, max_age: int, serve: bool) -> None:
     Needs the demo extra: pip install 'stalecreds[demo]'. Exits 0 unless the demo itself fails.
     """
     with handle_errors():
+        from stalecreds.aws.live_scan import scan_account
         from stalecreds.demo import DEMO_ACCESS_KEY_ID, DEMO_SECRET, local_iam, seed_demo_account
-        from stalecreds.live_scan import scan_account
 
         moment = now()
         with local_iam() as iam:
@@ -374,7 +374,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
     import json
 
     from stalecreds.errors import InputError
-    from stalecreds.merge import merge_documents
+    from stalecreds.formats.merge import merge_documents
 
     documents = []
     with handle_errors():

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Protocol
 
-from stalecreds.assessment import Assessment
-from stalecreds.credential_report import WarningLog
 from stalecreds.model import AccessKey, SigningCertificate, Status
-from stalecreds.report_input import ReportSource
-from stalecreds.scan import Summary
-from stalecreds.verdicts import Thresholds
+from stalecreds.report.credential_report import WarningLog
+from stalecreds.report.input import ReportSource
+from stalecreds.report.scan import RecordEncoder, Summary
+from stalecreds.rules.assessment import Assessment
+from stalecreds.rules.verdicts import Thresholds
 
 SCHEMA_VERSION = 1
 """Version of the JSON document and CSV columns. Adding a field keeps it; changing one bumps it."""
@@ -75,20 +75,11 @@ class ScanOutput(Protocol):
         """The assessments, in report order."""
 
 
-RecordEncoder = Callable[[Iterable[Assessment], datetime], Iterator[str]]
-"""Encodes assessments judged at ``as_of`` (the second argument) as text, in order.
-
-It yields non-empty pieces, each one or more whole records; concatenated, the pieces of the
-parts of a scan are those of the whole scan. Defined at module level, so that another process
-can run it (:mod:`stalecreds.split_scan`).
-"""
-
-
 def encoded_records(scan: ScanOutput, encode: RecordEncoder) -> Iterator[str]:
     """The pieces ``encode`` makes of the assessments of ``scan``, in order.
 
     A scan that encodes its records itself, in parts (an ``encoded`` method, as
-    :class:`~stalecreds.split_scan.SplitReportScan` has), is asked to; any other is iterated.
+    :class:`~stalecreds.report.split_scan.SplitReportScan` has), is asked to; any other is iterated.
     """
     encoded: Callable[[RecordEncoder], Iterator[str]] | None = getattr(scan, "encoded", None)
     return encode(scan, scan.as_of) if encoded is None else encoded(encode)

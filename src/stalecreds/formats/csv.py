@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TextIO
 
-from stalecreds.assessment import Assessment
 from stalecreds.formats.base import RECORD_FIELDS, ScanOutput, encoded_records, record
+from stalecreds.rules.assessment import Assessment
 
 _BATCH = 2000
 """Credentials encoded per piece of text."""

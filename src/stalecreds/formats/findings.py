@@ -32,9 +32,9 @@ from typing import NamedTuple, TextIO
 
 import orjson
 
-from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate, UserCredentials
-from stalecreds.verdicts import Verdict
+from stalecreds.rules.assessment import Assessment, FindingRule
+from stalecreds.rules.verdicts import Verdict
 
 
 class Severity(enum.StrEnum):

@@ -38,7 +38,6 @@ from importlib import resources
 from typing import TextIO
 
 from stalecreds import __version__
-from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.formats.base import ScanOutput
 from stalecreds.formats.findings import credential_label, sort_key
 from stalecreds.formats.html_charts import (
@@ -50,8 +49,7 @@ from stalecreds.formats.html_charts import (
     trend_chart,
 )
 from stalecreds.formats.html_charts import esc as _e
-from stalecreds.model import CredentialKind
-from stalecreds.trend import (
+from stalecreds.history.trend import (
     Previous,
     TrendPoint,
     most_changed,
@@ -59,7 +57,9 @@ from stalecreds.trend import (
     running_total,
     with_scan,
 )
-from stalecreds.verdicts import Verdict
+from stalecreds.model import CredentialKind
+from stalecreds.rules.assessment import Assessment, FindingRule
+from stalecreds.rules.verdicts import Verdict
 from stalecreds.wording import plural
 
 _ROW_BATCH = 1000
@@ -282,7 +282,7 @@ def _warnings(scan: ScanOutput) -> str:
 
 
 def _trend_figure(series: dict[str, list[TrendPoint]], as_of: datetime) -> str:
-    """The "Findings over time" figure of :func:`stalecreds.trend.with_scan`'s ``series``.
+    """The "Findings over time" figure of :func:`stalecreds.history.trend.with_scan`'s ``series``.
 
     The :data:`MAX_TREND_LINES` accounts whose findings changed most get a line each; the
     note gives all accounts' total (each account's latest count carried forward) when more

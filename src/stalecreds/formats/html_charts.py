@@ -12,11 +12,11 @@ from datetime import datetime
 from html import escape
 from typing import NamedTuple
 
-from stalecreds.assessment import Assessment
 from stalecreds.formats.base import printable
+from stalecreds.history.trend import TrendPoint
 from stalecreds.model import CredentialKind
-from stalecreds.trend import TrendPoint
-from stalecreds.verdicts import Verdict
+from stalecreds.rules.assessment import Assessment
+from stalecreds.rules.verdicts import Verdict
 from stalecreds.wording import plural
 
 MAX_CHART_ACCOUNTS = 20
@@ -244,7 +244,8 @@ def _labelled(moments: list[datetime]) -> list[datetime]:
 def trend_chart(series: dict[str, list[TrendPoint]]) -> str:
     """An SVG line chart of findings per account over time.
 
-    ``series`` maps account IDs to their points, oldest first (:func:`stalecreds.trend.by_account`);
+    ``series`` maps account IDs to their points, oldest first
+    (:func:`stalecreds.history.trend.by_account`);
     the accounts are drawn in the given order, one line each (at most :data:`MAX_TREND_LINES`;
     the caller picks them). The x axis is time (UTC), labelled at the scans' own times; the y
     axis findings. Every point has a ``<title>`` with the account, count and time, and the

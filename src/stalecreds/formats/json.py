@@ -36,8 +36,8 @@ from typing import TextIO
 import orjson
 
 from stalecreds import __version__
-from stalecreds.assessment import Assessment
 from stalecreds.formats.base import SCHEMA_VERSION, ScanOutput, encoded_records, record
+from stalecreds.rules.assessment import Assessment
 
 _BATCH = 2000
 """Credentials encoded per write to the output stream."""

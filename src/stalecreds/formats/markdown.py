@@ -42,10 +42,10 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.formats.findings import credential_label, day_and_age, sort_key
-from stalecreds.verdicts import Verdict
+from stalecreds.rules.assessment import Assessment, FindingRule
+from stalecreds.rules.verdicts import Verdict
 from stalecreds.wording import plural
 
 MAX_OTHER_ROWS = 200

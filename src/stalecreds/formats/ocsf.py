@@ -46,7 +46,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from stalecreds import __version__
-from stalecreds.assessment import FindingRule
 from stalecreds.formats.base import ScanOutput
 from stalecreds.formats.findings import (
     FINDING_TYPES,
@@ -60,6 +59,7 @@ from stalecreds.formats.findings import (
     write_json_array,
 )
 from stalecreds.model import AccessKey, iam_path
+from stalecreds.rules.assessment import FindingRule
 
 OCSF_VERSION = "1.1.0"
 """The OCSF schema version of the events (``metadata.version``)."""

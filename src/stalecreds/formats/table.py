@@ -12,11 +12,11 @@ from typing import TextIO
 from rich.table import Table
 from rich.text import Text
 
-from stalecreds.assessment import Assessment, FindingRule
 from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.formats.console import text_console
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
-from stalecreds.verdicts import Verdict
+from stalecreds.rules.assessment import Assessment, FindingRule
+from stalecreds.rules.verdicts import Verdict
 from stalecreds.wording import plural
 
 _VERDICT_STYLE = {

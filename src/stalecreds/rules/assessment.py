@@ -19,7 +19,7 @@ from stalecreds.model import (
     Status,
     UserCredentials,
 )
-from stalecreds.verdicts import (
+from stalecreds.rules.verdicts import (
     ACCOUNT_CREATED,
     FINDING_VERDICTS,
     PASSWORD_SET,

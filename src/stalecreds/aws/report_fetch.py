@@ -10,7 +10,7 @@ what we do (``shared/spec/credential-report.md`` §5, §7):
   tasks", 409; botocore does not retry it): wait, then try again.
 
 Waits double from 0.25 s up to 16 s and never pass the overall deadline (``timeout``); past it, an
-:class:`~stalecreds.aws.AwsError` with code ``Timeout``. Anything else fails at once.
+:class:`~stalecreds.errors.AwsError` with code ``Timeout``. Anything else fails at once.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stalecreds.aws import AwsError, aws_errors
-from stalecreds.live_options import DEFAULT_TIMEOUT_SECONDS
+from stalecreds.aws.live_options import DEFAULT_TIMEOUT_SECONDS
+from stalecreds.aws.session import aws_errors
+from stalecreds.errors import AwsError
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -57,7 +58,7 @@ def fetch_credential_report(
 
     ``on_wait`` is told, before each wait, what is being waited for (e.g. ``"INPROGRESS"``,
     ``"Throttling"``). ``sleep`` and ``clock`` are injectable for tests. Raises
-    :class:`~stalecreds.aws.AwsError` for any other error, or code ``Timeout`` past ``timeout``.
+    :class:`~stalecreds.errors.AwsError` for any other error, or code ``Timeout`` past ``timeout``.
     """
     deadline = clock() + timeout
     wait = FIRST_WAIT_SECONDS

@@ -26,7 +26,6 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from stalecreds.errors import ReportFormatError
-from stalecreds.facts import ROOT_USER_NAME
 from stalecreds.model import (
     AccessKey,
     LastUse,
@@ -35,6 +34,7 @@ from stalecreds.model import (
     Status,
     UserCredentials,
 )
+from stalecreds.rules.facts import ROOT_USER_NAME
 
 if TYPE_CHECKING:
     import _csv

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from stalecreds import __version__
 from stalecreds.errors import AwsError, StalecredsError
-from stalecreds.plan import Caller
+from stalecreds.model import Caller
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

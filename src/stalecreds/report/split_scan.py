@@ -1,6 +1,7 @@
 """Scan a large credential report file in two processes, with the output of a scan in one.
 
-The parent process runs the ordinary scan (:class:`~stalecreds.scan.ReportScan`) from the top of
+The parent process runs the ordinary scan (:class:`~stalecreds.report.scan.ReportScan`) from the top
+of
 the file. Meanwhile a forked child scans the second half, from the first line boundary after the
 middle, and encodes its records into a temporary file. When the parent's scan reaches that line
 at the start of a row, it takes the child's records, counts and warnings instead of reading on,
@@ -32,12 +33,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from stalecreds.credential_report import WarningLog
-from stalecreds.exemptions import Exemptions
-from stalecreds.formats.base import RecordEncoder
-from stalecreds.report_input import ReportSource, decoded_lines
-from stalecreds.scan import ReportScan, Summary
-from stalecreds.verdicts import VerdictRules
+from stalecreds.report.credential_report import WarningLog
+from stalecreds.report.input import ReportSource, decoded_lines
+from stalecreds.report.scan import RecordEncoder, ReportScan, Summary
+from stalecreds.rules.exemptions import Exemptions
+from stalecreds.rules.verdicts import VerdictRules
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -139,7 +139,7 @@ def _scan_second_half(
 
 
 class SplitReportScan(ReportScan):
-    """A :class:`~stalecreds.scan.ReportScan` of a report file that encodes in two processes.
+    """A :class:`~stalecreds.report.scan.ReportScan` of a report file that encodes in two processes.
 
     ``path`` is the file ``lines`` come from and ``split`` where its second half starts
     (:func:`find_split`). Iterating it is the ordinary scan, in this process; :meth:`encoded`
@@ -238,7 +238,7 @@ def report_scan(
 ) -> ReportScan:
     """The scan of the report file at ``path``: a :class:`SplitReportScan` when it is worth it.
 
-    ``stream`` is the open file and ``lines`` its lines (:func:`~stalecreds.report_input.
+    ``stream`` is the open file and ``lines`` its lines (:func:`~stalecreds.report.input.
     read_report`), which the scan reads; ``stream`` is only examined (its size, its type).
     """
     scan = ReportScan(lines, source, rules, exemptions)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from stalecreds.exemptions import Exemptions
+from stalecreds.rules.exemptions import Exemptions
 
 DEFAULT_WORKERS = 8
 """Concurrent IAM calls per account; botocore's adaptive retries slow them when throttled."""

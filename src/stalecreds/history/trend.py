@@ -1,6 +1,6 @@
 """Findings over time: how many findings each account had in each recorded scan.
 
-Pure: the points come from the history database (:meth:`stalecreds.history.History.trend`) and
+Pure: the points come from the history database (:meth:`stalecreds.history.store.History.trend`) and
 from the scan at hand (:func:`scan_points`); the terminal (``stalecreds history``) and the HTML
 report draw them.
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from stalecreds.assessment import Assessment
+from stalecreds.rules.assessment import Assessment
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 """The characters of a terminal sparkline, lowest first."""

@@ -15,7 +15,7 @@ from typing import Any
 from stalecreds import __version__
 from stalecreds.errors import InputError
 from stalecreds.formats.base import SCHEMA_VERSION
-from stalecreds.verdicts import Verdict
+from stalecreds.rules.verdicts import Verdict
 
 
 def _key(credential: dict[str, Any]) -> tuple[object, ...]:

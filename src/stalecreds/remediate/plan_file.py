@@ -26,11 +26,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from stalecreds.errors import InputError
-from stalecreds.exemptions import DEFAULT_TAG_KEY
-from stalecreds.model import CredentialKind, Status
-from stalecreds.plan import Caller, Evidence, Exclusion, Plan, PlanPolicy, Step
-from stalecreds.remediation import Action
-from stalecreds.verdicts import Thresholds, Verdict
+from stalecreds.model import Caller, CredentialKind, Status
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.plan import Evidence, Exclusion, Plan, PlanPolicy, Step
+from stalecreds.rules.exemptions import DEFAULT_TAG_KEY
+from stalecreds.rules.verdicts import Thresholds, Verdict
 
 PLAN_VERSION = 1
 """The version of the plan document this code writes and reads."""

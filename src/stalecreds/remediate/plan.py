@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from stalecreds.assessment import Assessment
-from stalecreds.exemptions import DEFAULT_TAG_KEY
-from stalecreds.model import AccessKey, CredentialKind, Password, Status
-from stalecreds.remediation import Action
-from stalecreds.verdicts import Thresholds, Verdict
+from stalecreds.model import AccessKey, Caller, CredentialKind, Password, Status
+from stalecreds.remediate.actions import Action
+from stalecreds.rules.assessment import Assessment
+from stalecreds.rules.exemptions import DEFAULT_TAG_KEY
+from stalecreds.rules.verdicts import Thresholds, Verdict
 
 DEFAULT_QUARANTINE_DAYS = 30
 """Days an unused key stays ``Inactive`` before the plan deletes it."""
@@ -40,18 +40,6 @@ class PlanPolicy(NamedTuple):
     password_action: str = "delete"
     quarantine_days: int = DEFAULT_QUARANTINE_DAYS
     exempt_tag: str = DEFAULT_TAG_KEY
-
-
-class Caller(NamedTuple):
-    """Who runs the plan.
-
-    ``arn`` and ``account_id`` come from STS ``GetCallerIdentity``; ``access_key_id`` is the key
-    the session signs with (``None`` when unknown).
-    """
-
-    arn: str
-    account_id: str
-    access_key_id: str | None
 
 
 class Evidence(NamedTuple):

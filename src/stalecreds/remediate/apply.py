@@ -26,15 +26,15 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stalecreds.aws import AwsError, aws_errors
-from stalecreds.errors import StalecredsError
-from stalecreds.facts import ROOT_USER_NAME
-from stalecreds.iam_reads import IamReads
-from stalecreds.journal import Journal
-from stalecreds.key_ids import ListedKey
-from stalecreds.model import CredentialKind, Status
-from stalecreds.plan import Caller, Plan, PlanPolicy, Step, planned_action, step_id_of
-from stalecreds.remediation import Action
+from stalecreds.aws.iam_reads import IamReads
+from stalecreds.aws.key_ids import ListedKey
+from stalecreds.aws.session import aws_errors
+from stalecreds.errors import AwsError, StalecredsError
+from stalecreds.model import Caller, CredentialKind, Status
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.journal import Journal
+from stalecreds.remediate.plan import Plan, PlanPolicy, Step, planned_action, step_id_of
+from stalecreds.rules.facts import ROOT_USER_NAME
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -225,8 +225,9 @@ class Applier:
     ) -> list[StepResult]:
         """Apply every step of ``plan`` in order; a step's failure never stops the others.
 
-        ``previous`` is :func:`~stalecreds.journal.step_outcomes` of the plan's own journal
-        (see :func:`~stalecreds.journal.check_journal`).
+        ``previous`` is :func:`~stalecreds.remediate.journal.step_outcomes` of the plan's own
+        journal
+        (see :func:`~stalecreds.remediate.journal.check_journal`).
         """
         previous = previous or {}
         self._plan_made = plan.created

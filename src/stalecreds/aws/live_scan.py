@@ -4,7 +4,7 @@ The report can be up to four hours old and has no access key IDs, so a finding f
 cannot safely be acted on. For every credential whose report verdict is not ``in_use``:
 
 * access keys get their IDs and current status (``ListAccessKeys``, matched by creation second,
-  :mod:`stalecreds.key_ids`) and, when the report may be stale, their current last use
+  :mod:`stalecreds.aws.key_ids`) and, when the report may be stale, their current last use
   (``GetAccessKeyLastUsed``);
 * when the report may be stale, passwords are checked to still exist (``GetLoginProfile``) and
   get their current last use (``PasswordLastUsed`` from ``ListUsers`` pages, or ``GetUser``
@@ -35,17 +35,17 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from stalecreds.assessment import Assessment, assess
-from stalecreds.aws import AwsError
-from stalecreds.credential_report import CredentialReportReader, WarningLog
-from stalecreds.iam_reads import LIST_USERS_PAGE_SIZE, ApiUser, IamReads
-from stalecreds.key_ids import match_slots
-from stalecreds.live_options import LiveScanOptions
+from stalecreds.aws.iam_reads import LIST_USERS_PAGE_SIZE, ApiUser, IamReads
+from stalecreds.aws.key_ids import match_slots
+from stalecreds.aws.live_options import LiveScanOptions
+from stalecreds.aws.report_fetch import fetch_credential_report
+from stalecreds.errors import AwsError
 from stalecreds.model import AccessKey, Password, UserCredentials
-from stalecreds.report_fetch import fetch_credential_report
-from stalecreds.report_input import ReportSource, read_report
-from stalecreds.scan import ScanResult, Summary, old_report_warning
-from stalecreds.verdicts import Verdict, VerdictRules
+from stalecreds.report.credential_report import CredentialReportReader, WarningLog
+from stalecreds.report.input import ReportSource, read_report
+from stalecreds.report.scan import ScanResult, Summary, old_report_warning
+from stalecreds.rules.assessment import Assessment, assess
+from stalecreds.rules.verdicts import Verdict, VerdictRules
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -92,7 +92,7 @@ def scan_account(
     ``account_name`` (from AWS Organizations) is set on every user. Each user's calls (its
     credentials, then its exemption tag) run as one task on a pool of ``options.workers``
     threads; results are taken in the users' order, so output never depends on timing. Raises
-    :class:`~stalecreds.aws.AwsError` when the account cannot be read at all (the report cannot
+    :class:`~stalecreds.errors.AwsError` when the account cannot be read at all (the report cannot
     be generated or downloaded, or ``ListUsers`` fails); failures of single lookups are
     results, in :attr:`ScanResult.errors`.
     """

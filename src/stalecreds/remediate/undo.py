@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stalecreds.apply import random_password, retry_call
-from stalecreds.aws import AwsError
-from stalecreds.iam_reads import IamReads
-from stalecreds.journal import Journal
+from stalecreds.aws.iam_reads import IamReads
+from stalecreds.errors import AwsError
 from stalecreds.model import Status
-from stalecreds.remediation import Action
+from stalecreds.remediate.actions import Action
+from stalecreds.remediate.apply import random_password, retry_call
+from stalecreds.remediate.journal import Journal
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient

@@ -24,11 +24,11 @@ from typing import Any, NamedTuple
 
 from platformdirs import user_data_path
 
-from stalecreds.assessment import Assessment
 from stalecreds.errors import StalecredsError
+from stalecreds.history.trend import TrendPoint
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
-from stalecreds.trend import TrendPoint
-from stalecreds.verdicts import Thresholds
+from stalecreds.rules.assessment import Assessment
+from stalecreds.rules.verdicts import Thresholds
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another scan's write to finish."""
@@ -225,7 +225,7 @@ class History:
 
         ``thresholds`` are the maximum ages the scan judged with; by default those of
         ``assessments`` when it is a scan (it has a ``thresholds`` attribute, as
-        :class:`~stalecreds.scan.ScanResult` has), else unknown (NULL).
+        :class:`~stalecreds.report.scan.ScanResult` has), else unknown (NULL).
         """
         if thresholds is None:
             thresholds = getattr(assessments, "thresholds", None)

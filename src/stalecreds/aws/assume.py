@@ -10,7 +10,7 @@ from __future__ import annotations
 import boto3
 from aws_assume_role_lib.aws_assume_role_lib import assume_role
 
-from stalecreds.aws import aws_errors, share_models
+from stalecreds.aws.session import aws_errors, share_models
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 """The role AWS Organizations creates in accounts it creates (``--role-name``)."""
@@ -42,8 +42,8 @@ def account_session(
 
     The session has its own credentials, refreshed by botocore before they expire (each
     refresh is an ``AssumeRole`` signed by ``base``), and reads botocore's models through
-    ``base``'s data loader (:func:`~stalecreds.aws.share_models`): parsed once per process.
-    Raises :class:`~stalecreds.aws.AwsError` for action ``sts:AssumeRole``, also when botocore
+    ``base``'s data loader (:func:`~stalecreds.aws.session.share_models`): parsed once per process.
+    Raises :class:`~stalecreds.errors.AwsError` for action ``sts:AssumeRole``, also when botocore
     refuses the parameters (``ParamValidationError``: a bad role name or external ID).
     """
     with aws_errors("sts:AssumeRole"):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from stalecreds.accounts import Account
-from stalecreds.aws import aws_errors
+from stalecreds.accounts.selection import Account
+from stalecreds.aws.session import aws_errors
 
 
 def _active(entries: Iterable[dict[str, Any]]) -> list[Account]:
@@ -25,7 +25,7 @@ def list_accounts(organizations: Any, ous: Iterable[str] = ()) -> list[Account]:
     """The organisation's ACTIVE accounts (all, or those under ``ous`` at any depth), by ID.
 
     ``organizations`` is a boto3 Organizations client of the management (or a delegated
-    administrator) account. Raises :class:`~stalecreds.aws.AwsError`.
+    administrator) account. Raises :class:`~stalecreds.errors.AwsError`.
     """
     ou_list = list(ous)
     found: dict[str, Account] = {}

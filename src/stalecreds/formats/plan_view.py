@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from stalecreds.apply import Outcome, StepResult
 from stalecreds.formats.base import printable
 from stalecreds.formats.console import text_console
-from stalecreds.plan import Plan, Step
-from stalecreds.undo import UndoOutcome, UndoResult
+from stalecreds.remediate.apply import Outcome, StepResult
+from stalecreds.remediate.plan import Plan, Step
+from stalecreds.remediate.undo import UndoOutcome, UndoResult
 
 _OUTCOME_STYLE = {
     Outcome.APPLIED: "green",

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
-from stalecreds.accounts import Account
-from stalecreds.assessment import Assessment
-from stalecreds.credential_report import WarningLog
+from stalecreds.accounts.selection import Account
 from stalecreds.errors import AwsError, InputError, StalecredsError
-from stalecreds.report_input import ReportSource
-from stalecreds.scan import Summary
-from stalecreds.verdicts import Thresholds
+from stalecreds.report.credential_report import WarningLog
+from stalecreds.report.input import ReportSource
+from stalecreds.report.scan import Summary
+from stalecreds.rules.assessment import Assessment
+from stalecreds.rules.verdicts import Thresholds
 
 DEFAULT_MAX_WORKERS = 8
 """Accounts scanned at once (``--max-workers``); each scan also runs its own calls in parallel."""
@@ -29,7 +29,8 @@ DEFAULT_MAX_WORKERS = 8
 class AccountScan(Protocol):
     """What one account's scan gives: its assessments, counts, warnings and failed lookups.
 
-    It is complete and can be iterated more than once (a :class:`~stalecreds.scan.ScanResult`).
+    It is complete and can be iterated more than once (a
+    :class:`~stalecreds.report.scan.ScanResult`).
     """
 
     @property

@@ -1,6 +1,6 @@
 """The IAM read calls stalecreds makes, each a thin wrapper returning model values.
 
-Every method raises :class:`~stalecreds.aws.AwsError` naming the IAM action when the call fails
+Every method raises :class:`~stalecreds.errors.AwsError` naming the IAM action when the call fails
 after botocore's retries. Paginated calls use boto3's paginators (they follow ``IsTruncated`` and
 ``Marker``). No method is ever called for the root user (``<root_account>`` is not an IAM user).
 """
@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from stalecreds.aws import AwsError, aws_errors
-from stalecreds.key_ids import ListedKey
+from stalecreds.aws.key_ids import ListedKey
+from stalecreds.aws.session import aws_errors
+from stalecreds.errors import AwsError
 from stalecreds.model import LastUse, Status
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""One scan per account, for :func:`stalecreds.multi_account.scan_accounts`.
+"""One scan per account, for :func:`stalecreds.accounts.parallel.scan_accounts`.
 
 Live: the caller's own account is scanned with the caller's session; any other account through
 ``--role-name`` (STS ``AssumeRole``, partition from the caller's ARN). Offline: each credential
@@ -11,15 +11,15 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from stalecreds.accounts import Account
+from stalecreds.accounts.parallel import AccountScan
+from stalecreds.accounts.selection import Account
+from stalecreds.aws.live_options import LiveScanOptions
 from stalecreds.errors import InputError
-from stalecreds.exemptions import Exemptions
-from stalecreds.live_options import LiveScanOptions
-from stalecreds.multi_account import AccountScan
-from stalecreds.plan import Caller
-from stalecreds.report_input import read_report
-from stalecreds.scan import ReportScan
-from stalecreds.verdicts import VerdictRules
+from stalecreds.model import Caller
+from stalecreds.report.input import read_report
+from stalecreds.report.scan import ReportScan
+from stalecreds.rules.exemptions import Exemptions
+from stalecreds.rules.verdicts import VerdictRules
 
 REPORT_SUFFIXES = (".csv", ".json")
 """Files in a ``--report`` folder that are read as credential reports."""
@@ -37,15 +37,16 @@ def live_account_scanner(
     """A function that scans one account: directly for the caller's, else through the role.
 
     ``base`` is the caller's boto3 session. Its models are loaded here, on the calling thread,
-    and shared by every assumed-role session (:func:`stalecreds.aws.share_models`); the returned
+    and shared by every assumed-role session (:func:`stalecreds.aws.session.share_models`); the
+    returned
     function may then run on many threads at once. It raises
     :class:`~stalecreds.errors.AwsError` when the role cannot be assumed or the account read.
     """
     import boto3
 
-    from stalecreds.assume import account_session, partition_of
-    from stalecreds.aws import iam_client, preload_models
-    from stalecreds.live_scan import scan_account
+    from stalecreds.aws.assume import account_session, partition_of
+    from stalecreds.aws.live_scan import scan_account
+    from stalecreds.aws.session import iam_client, preload_models
 
     assert isinstance(base, boto3.Session)
     partition = partition_of(caller.arn)
@@ -72,8 +73,8 @@ def profile_scanner(
     sessions: dict[str, object], rules: VerdictRules, options: LiveScanOptions
 ) -> Callable[[Account], AccountScan]:
     """A function that scans the account of each named profile (``Account.name`` is the profile)."""
-    from stalecreds.aws import iam_client
-    from stalecreds.live_scan import scan_account
+    from stalecreds.aws.live_scan import scan_account
+    from stalecreds.aws.session import iam_client
 
     def scan_one(account: Account) -> AccountScan:
         session = sessions[account.name or ""]

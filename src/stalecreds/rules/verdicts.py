@@ -12,7 +12,7 @@ recorded use ``L`` (``None`` when none is recorded) and creation or last reset `
 4. ``L`` is ``None`` and ``K`` is on or after the day IAM began tracking use: ``never_used``.
 5. Otherwise: ``unused`` (this includes "no use recorded since tracking began").
 
-The dates behind rules 3-5 are in :mod:`stalecreds.facts`.
+The dates behind rules 3-5 are in :mod:`stalecreds.rules.facts`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from stalecreds.facts import (
+from stalecreds.rules.facts import (
     ACCESS_KEY_TRACKING_START,
     PASSWORD_GAP_END,
     PASSWORD_GAP_START,

@@ -1,7 +1,8 @@
 """Scan a credential report: read it, judge every credential, count and warn. The library entry.
 
 :func:`scan_report` takes report text and returns a :class:`ScanResult`. :class:`ReportScan`
-does the same lazily, one :class:`~stalecreds.assessment.Assessment` at a time, for reports too
+does the same lazily, one :class:`~stalecreds.rules.assessment.Assessment` at a time, for reports
+too
 large to hold (the CLI uses it).
 """
 
@@ -9,21 +10,29 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from stalecreds.assessment import Assessment, assess
-from stalecreds.credential_report import CredentialReportReader, WarningLog
-from stalecreds.exemptions import Exemptions
-from stalecreds.report_input import ReportSource, read_report
-from stalecreds.verdicts import Thresholds, Verdict, VerdictRules
+from stalecreds.report.credential_report import CredentialReportReader, WarningLog
+from stalecreds.report.input import ReportSource, read_report
+from stalecreds.rules.assessment import Assessment, assess
+from stalecreds.rules.exemptions import Exemptions
+from stalecreds.rules.verdicts import Thresholds, Verdict, VerdictRules
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 """Earlier than any date: :attr:`ReportScan.newest` before any date is seen."""
 
 OLD_REPORT_AGE = timedelta(hours=1)
 """A report generated longer than this before ``as_of`` gets a warning: later use is not in it."""
+
+RecordEncoder = Callable[[Iterable[Assessment], datetime], Iterator[str]]
+"""Encodes assessments judged at ``as_of`` (the second argument) as text, in order.
+
+It yields non-empty pieces, each one or more whole records; concatenated, the pieces of the
+parts of a scan are those of the whole scan. Defined at module level, so that another process
+can run it (:mod:`stalecreds.report.split_scan`).
+"""
 
 
 @dataclass
@@ -74,8 +83,8 @@ class ReportScan:
     :class:`~stalecreds.errors.ReportFormatError` at the first malformed row.
 
     Iterating is :meth:`assessments` and then :meth:`finish`; a scan split into parts (see
-    :mod:`stalecreds.split_scan`) calls them itself. ``first_line`` numbers ``lines`` as for
-    :class:`~stalecreds.credential_report.CredentialReportReader`.
+    :mod:`stalecreds.report.split_scan`) calls them itself. ``first_line`` numbers ``lines`` as for
+    :class:`~stalecreds.report.credential_report.CredentialReportReader`.
     """
 
     def __init__(

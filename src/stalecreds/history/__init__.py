@@ -1,0 +1,11 @@
+"""Scan history: a SQLite store of what each scan saw, and findings over time (the trend).
+
+:class:`History` opens, migrates and writes the store; :mod:`stalecreds.history.trend` is pure.
+"""
+
+from __future__ import annotations
+
+from stalecreds.history.store import History, HistoryError, default_history_path, history_file
+from stalecreds.history.trend import TrendPoint
+
+__all__ = ["History", "HistoryError", "TrendPoint", "default_history_path", "history_file"]
