@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from stalecreds import CredentialKind, Verdict, scan_report
 from stalecreds.rules.facts import ACCESS_KEY_TRACKING_START
-from stalecreds.rules.verdicts import Judgement, Thresholds, VerdictRules
+from stalecreds.rules.verdicts import FUTURE_TOLERANCE, Judgement, Thresholds, VerdictRules
 from tests.conftest import ROOT, report, report_row
 
 
@@ -491,6 +491,16 @@ RANK = {
 }
 
 
+def not_in_the_future(as_of: datetime, *dates: datetime | None) -> bool:
+    """True when no date is after ``as_of`` (beyond the tolerance).
+
+    A date in the future is no evidence (issue 12, item 5): it is set aside, or the verdict is
+    ``uncertain``, so the properties below, which order verdicts by the dates, hold for dates up
+    to the as-of time; tests/test_future_dates.py checks dates in the future.
+    """
+    return all(date is None or date <= as_of + FUTURE_TOLERANCE for date in dates)
+
+
 def later_or_equal(
     first: datetime | None, second: datetime | None
 ) -> tuple[datetime | None, datetime | None]:
@@ -525,7 +535,11 @@ def test_every_credential_gets_exactly_one_judgement(
     assert isinstance(judgement, Judgement)
     assert type(judgement.verdict) is Verdict
     assert judgement.verdict in RANK
-    if kind is KEY and as_of - timedelta(days=days) >= ACCESS_KEY_TRACKING_START:
+    if (
+        kind is KEY
+        and as_of - timedelta(days=days) >= ACCESS_KEY_TRACKING_START
+        and not_in_the_future(as_of, last_used, created)
+    ):
         assert judgement.verdict is not Verdict.UNCERTAIN  # no gap in key records
     assert judgement.reason.endswith(".")
     assert judgement == judge(kind, as_of, days, last_used, created)
@@ -542,6 +556,7 @@ def test_later_last_use_never_makes_the_verdict_worse(
     as_of, days = window
     uses = password_uses if kind is PASSWORD else key_uses
     earlier, later = later_or_equal(data.draw(uses), data.draw(uses))
+    assume(not_in_the_future(as_of, earlier, later, created))
     before = judge(kind, as_of, days, earlier, created).verdict
     after = judge(kind, as_of, days, later, created).verdict
     assert RANK[after] <= RANK[before], (earlier, later, before, after)
@@ -581,6 +596,7 @@ def test_later_password_use_never_worse_when_the_window_reaches_the_gap(
     assume(all(use is None or not (GAP_START <= use < GAP_END) for use in uses))
     as_of = cutoff + timedelta(days=days)
     earlier, later = later_or_equal(*uses)
+    assume(not_in_the_future(as_of, earlier, later, created))
     before = judge(PASSWORD, as_of, days, earlier, created).verdict
     after = judge(PASSWORD, as_of, days, later, created).verdict
     assert RANK[after] <= RANK[before], (earlier, later, before, after)
@@ -623,6 +639,7 @@ def test_later_creation_never_makes_the_verdict_worse(
 ) -> None:
     as_of, days = window
     earlier, later = created
+    assume(not_in_the_future(as_of, last_used, earlier, later))
     before = judge(kind, as_of, days, last_used, earlier).verdict
     after = judge(kind, as_of, days, last_used, later).verdict
     assert RANK[after] <= RANK[before], (earlier, later, before, after)

@@ -11,7 +11,7 @@ from stalecreds.report.credential_report import WarningLog
 from stalecreds.report.input import ReportSource
 from stalecreds.report.scan import RecordEncoder, Summary
 from stalecreds.rules.assessment import Assessment
-from stalecreds.rules.verdicts import Thresholds
+from stalecreds.rules.verdicts import Thresholds, age_days
 
 SCHEMA_VERSION = 1
 """Version of the JSON document and CSV columns. Adding a field keeps it; changing one bumps it."""
@@ -100,8 +100,9 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
 
     Times stay aware UTC ``datetime`` objects (each format writes them as ISO 8601); ``kind``,
     ``status``, ``verdict`` and ``finding_rules`` hold ``StrEnum`` members, which compare and
-    serialise as their string values; ``days_since_*`` are whole days before ``as_of``; missing
-    values are ``None``.
+    serialise as their string values; ``days_since_*`` are whole days before ``as_of``, never
+    negative (``None`` for a date in the future: :func:`~stalecreds.rules.verdicts.age_days`);
+    missing values are ``None``.
     """
     owner = assessment.owner
     credential = assessment.credential
@@ -134,8 +135,8 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
         "last_used": last_used,
         "last_used_region": region,
         "last_used_service": service,
-        "days_since_created": None if created is None else (as_of - created).days,
-        "days_since_last_used": None if last_used is None else (as_of - last_used).days,
+        "days_since_created": None if created is None else age_days(created, as_of),
+        "days_since_last_used": None if last_used is None else age_days(last_used, as_of),
         "mfa_active": owner.mfa_active,
         "verdict": assessment.verdict,
         "reason": assessment.reason,

@@ -34,7 +34,7 @@ import orjson
 
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate, UserCredentials
 from stalecreds.rules.assessment import Assessment, FindingRule
-from stalecreds.rules.verdicts import Verdict
+from stalecreds.rules.verdicts import Verdict, age_days
 
 
 class Severity(enum.StrEnum):
@@ -267,11 +267,24 @@ def remediation(event: FindingEvent) -> Remediation:
     )
 
 
+def age_text(moment: datetime, as_of: datetime) -> str:
+    """``235 d``: whole days before ``as_of``, never negative.
+
+    ``in the future`` for a date beyond :data:`~stalecreds.rules.verdicts.FUTURE_TOLERANCE`
+    after it.
+    """
+    days = age_days(moment, as_of)
+    return "in the future" if days is None else f"{days:,} d"
+
+
 def day_and_age(moment: datetime | None, as_of: datetime, *, missing: str = "-") -> str:
-    """``2026-03-10 (235 d)``: the UTC day and whole days before ``as_of``; ``missing`` if None."""
+    """``2026-03-10 (235 d)``: the UTC day and whole days before ``as_of``; ``missing`` if None.
+
+    A date in the future shows ``(in the future)``, never a negative age.
+    """
     if moment is None:
         return missing
-    return f"{moment.date().isoformat()} ({(as_of - moment).days:,} d)"
+    return f"{moment.date().isoformat()} ({age_text(moment, as_of)})"
 
 
 _KIND_ORDER = {

@@ -39,7 +39,7 @@ from typing import TextIO
 
 from stalecreds import __version__
 from stalecreds.formats.base import ScanOutput
-from stalecreds.formats.findings import credential_label, sort_key
+from stalecreds.formats.findings import age_text, credential_label, sort_key
 from stalecreds.formats.html_charts import (
     CHARTED_KINDS,
     KIND_NAMES,
@@ -103,7 +103,7 @@ def _moment_cell(moment: datetime | None, as_of: datetime, missing: str) -> str:
     return (
         f'<td class="nowrap" data-v="{_e(stamp)}"><time datetime="{_e(stamp)}" '
         f'title="{moment:%Y-%m-%d %H:%M:%S} UTC">{moment.date().isoformat()}</time> '
-        f'<span class="age">({(as_of - moment).days:,} d)</span></td>'
+        f'<span class="age">({age_text(moment, as_of)})</span></td>'
     )
 
 

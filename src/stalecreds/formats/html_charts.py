@@ -16,7 +16,7 @@ from stalecreds.formats.base import printable
 from stalecreds.history.trend import TrendPoint
 from stalecreds.model import CredentialKind
 from stalecreds.rules.assessment import Assessment
-from stalecreds.rules.verdicts import Verdict
+from stalecreds.rules.verdicts import Verdict, age_days
 from stalecreds.wording import plural
 
 MAX_CHART_ACCOUNTS = 20
@@ -141,11 +141,14 @@ def accounts_chart(assessments: list[Assessment]) -> str:
 
 
 def _age_bucket(assessment: Assessment, as_of: datetime) -> int:
-    """The index into :data:`AGE_BUCKETS`, or ``len(AGE_BUCKETS)`` for no recorded use."""
+    """The index into :data:`AGE_BUCKETS`, or ``len(AGE_BUCKETS)`` for no recorded use.
+
+    A use dated in the future is no recorded use (its verdict is ``uncertain``).
+    """
     last_used = assessment.last_used
-    if last_used is None:
+    days = None if last_used is None else age_days(last_used, as_of)
+    if days is None:
         return len(AGE_BUCKETS)
-    days = max((as_of - last_used).days, 0)
     for index, bucket in enumerate(AGE_BUCKETS):
         if days <= bucket.high:
             return index

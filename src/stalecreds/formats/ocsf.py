@@ -60,6 +60,7 @@ from stalecreds.formats.findings import (
 )
 from stalecreds.model import AccessKey, iam_path
 from stalecreds.rules.assessment import FindingRule
+from stalecreds.rules.verdicts import age_days
 
 OCSF_VERSION = "1.1.0"
 """The OCSF schema version of the events (``metadata.version``)."""
@@ -210,7 +211,7 @@ def ocsf_event(event: FindingEvent, as_of: datetime) -> dict[str, object]:
                 "created": _iso(assessment.created),
                 "last_used": _iso(assessment.last_used),
                 "days_since_last_used": (
-                    None if assessment.last_used is None else (as_of - assessment.last_used).days
+                    None if assessment.last_used is None else age_days(assessment.last_used, as_of)
                 ),
                 "report_line": owner.line,
             }

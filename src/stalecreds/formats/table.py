@@ -14,6 +14,7 @@ from rich.text import Text
 
 from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.formats.console import text_console
+from stalecreds.formats.findings import day_and_age
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
 from stalecreds.rules.assessment import Assessment, FindingRule
 from stalecreds.rules.verdicts import Verdict
@@ -49,8 +50,7 @@ def _when(assessment: Assessment, moment_name: str, scan: ScanOutput) -> str:
     moment = getattr(assessment, moment_name)
     if moment is None:
         return "never" if moment_name == "last_used" else "-"
-    days = (scan.as_of - moment).days
-    return f"{moment.date().isoformat()} ({days:,} d)"
+    return day_and_age(moment, scan.as_of)
 
 
 def _sort_key(assessment: Assessment) -> tuple[str, str, str, int, int]:

@@ -12,6 +12,12 @@ recorded use ``L`` (``None`` when none is recorded) and creation or last reset `
 4. ``L`` is ``None`` and ``K`` is on or after the day IAM began tracking use: ``never_used``.
 5. Otherwise: ``unused`` (this includes "no use recorded since tracking began").
 
+A date more than :data:`FUTURE_TOLERANCE` after ``as_of`` (hand-edited reports carry 2099) is not
+evidence: a use in the future makes the credential ``uncertain``; a creation or reset in the
+future is set aside and the credential judged on its last use alone (``uncertain`` when it has
+none). Either way the reason says which date is in the future. A date less than that after
+``as_of`` (a key used while a long scan runs) counts as ``as_of``.
+
 The dates behind rules 3-5 are in :mod:`stalecreds.rules.facts`.
 """
 
@@ -31,6 +37,26 @@ from stalecreds.rules.facts import (
 
 DEFAULT_MAX_AGE_DAYS = 90
 """The default maximum age in days; CIS AWS Foundations asks for 45."""
+
+FUTURE_TOLERANCE = timedelta(days=1)
+"""How far after ``as_of`` a date may be and still count as evidence (as ``as_of`` itself).
+
+A live scan takes its ``as_of`` when it starts; a key used while it runs (the scanner's own, or
+any other during a scan of an Organization) has a later last-use date. Beyond this, a date is
+"in the future": a hand-edited report, or an ``--as-of`` earlier than the report.
+"""
+
+
+def age_days(moment: datetime, as_of: datetime) -> int | None:
+    """Whole days from ``moment`` to ``as_of`` (both aware), never negative.
+
+    0 for a moment up to :data:`FUTURE_TOLERANCE` after ``as_of``; ``None`` for one further in
+    the future, which has no age.
+    """
+    days = (as_of - moment).days
+    if days >= 0:
+        return days
+    return 0 if moment - as_of <= FUTURE_TOLERANCE else None
 
 
 class Verdict(enum.StrEnum):
@@ -118,6 +144,25 @@ _KEY_TRACKING = (
 )
 _NO_USE_BEFORE_TRACKING = "No use recorded, but " + _KEY_TRACKING
 _USE_BEFORE_TRACKING = "Last used {0}, but " + _KEY_TRACKING
+_AFTER_AS_OF = "after the as-of time {as_of}: the date is in the future"
+_SIGN_IN_IN_FUTURE = "Last sign-in recorded {0}, " + _AFTER_AS_OF + ", so use cannot be judged."
+_NO_SIGN_IN_SET_IN_FUTURE = (
+    "No sign-in recorded, and the date {dated.since}, {0}, is "
+    + _AFTER_AS_OF
+    + ", so the password's age cannot be judged."
+)
+_SET_IN_FUTURE = (
+    " The date {dated.since}, {0}, is after the as-of time {as_of}: it is in the future, so "
+    "only the last sign-in counts."
+)
+_USE_IN_FUTURE = "Last use recorded {0}, " + _AFTER_AS_OF + ", so use cannot be judged."
+_NOT_USED_CREATED_IN_FUTURE = (
+    "Not used, and created {0}, " + _AFTER_AS_OF + ", so the key's age cannot be judged."
+)
+_CREATED_IN_FUTURE = (
+    " Its creation date {0} is after the as-of time {as_of}: it is in the future, so only the "
+    "last use counts."
+)
 
 
 class PasswordDate(NamedTuple):
@@ -147,12 +192,13 @@ _MEMO_LIMIT = 100_000
 class _Window:
     """The window ``[as_of - days, as_of]`` for one kind of credential; words its judgements."""
 
-    __slots__ = ("_judgements", "as_of", "cutoff", "days", "inside", "outside")
+    __slots__ = ("_judgements", "as_of", "cutoff", "days", "future", "inside", "outside")
 
     def __init__(self, as_of: datetime, days: int) -> None:
         self.as_of = as_of
         self.days = days
         self.cutoff = as_of - timedelta(days=days)
+        self.future = as_of + FUTURE_TOLERANCE
         window = f"the {days}-day window that starts {_day(self.cutoff)}"
         self.inside = f"inside {window}"
         self.outside = f"before {window}"
@@ -187,6 +233,7 @@ class _Window:
                 inside=self.inside,
                 outside=self.outside,
                 dated=dated,
+                as_of=self.as_of.strftime("%Y-%m-%d %H:%M UTC"),
             )
             judgement = self._judgements[key] = Judgement(verdict, text)
         return judgement
@@ -252,6 +299,15 @@ class VerdictRules:
         when the password's date is unknown, and ``dated`` says which (for the reason's words).
         """
         window = self._password
+        if last_used is not None and last_used > window.future:
+            return window.judgement(_UNCERTAIN, _SIGN_IN_IN_FUTURE, last_used)
+        if set_at > window.future:
+            if last_used is None:
+                return window.judgement(_UNCERTAIN, _NO_SIGN_IN_SET_IN_FUTURE, set_at, dated=dated)
+            # Set aside: the password existed at least since its last sign-in.
+            judged = self.password(last_used, last_used, dated)
+            note = window.judgement(judged.verdict, _SET_IN_FUTURE, set_at, dated=dated)
+            return Judgement(judged.verdict, judged.reason + note.reason)
         if last_used is not None and last_used >= window.cutoff:
             return window.judgement(_IN_USE, _SIGNED_IN, last_used)
         if set_at >= window.cutoff:
@@ -283,6 +339,15 @@ class VerdictRules:
         when no use is recorded); ``created`` is ``access_key_N_last_rotated`` / ``CreateDate``.
         """
         window = self._key
+        if last_used is not None and last_used > window.future:
+            return window.judgement(_UNCERTAIN, _USE_IN_FUTURE, last_used)
+        if created > window.future:
+            if last_used is None:
+                return window.judgement(_UNCERTAIN, _NOT_USED_CREATED_IN_FUTURE, created)
+            # Set aside: the key existed at least since its last use.
+            judged = self.access_key(last_used, last_used)
+            note = window.judgement(judged.verdict, _CREATED_IN_FUTURE, created)
+            return Judgement(judged.verdict, judged.reason + note.reason)
         if last_used is not None and last_used >= window.cutoff:
             return window.judgement(_IN_USE, _USED, last_used)
         if created >= window.cutoff:
