@@ -9,6 +9,7 @@ mode, not by our code.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ __all__ = [
     "AwsError",
     "aws_errors",
     "caller_identity",
+    "findings_region",
     "iam_client",
     "make_session",
     "preload_models",
@@ -66,6 +68,18 @@ def aws_errors(action: str) -> Iterator[None]:
         ) from None
     except BotoCoreError as error:
         raise AwsError(action, type(error).__name__, str(error)) from None
+
+
+def findings_region(profile: str | None = None) -> str | None:
+    """The region a live scan's findings belong to, as the AWS CLI would pick it.
+
+    ``AWS_REGION``, else boto3's (``AWS_DEFAULT_REGION``, then the profile's ``region``);
+    ``None`` when none is set. Raises :class:`StalecredsError` when the profile does not exist.
+    """
+    region = os.environ.get("AWS_REGION")
+    if region:
+        return region
+    return make_session(profile).region_name or None
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:

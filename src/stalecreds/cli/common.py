@@ -6,6 +6,7 @@ Nothing here imports boto3 at module level: a scan of a report file must start f
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -306,8 +307,8 @@ _LIVE_ONLY_OPTIONS = (
 """Scan options that only a live scan uses (``max_workers`` also sizes a report folder's pool)."""
 
 
-def _given_live_options(folder: bool) -> list[str]:
-    """The live-only options given on the command line, as ``--name``."""
+def _given_live_options(folder: bool, offline: tuple[str, ...] = ()) -> list[str]:
+    """The live-only options given on the command line, as ``--name``, except ``offline``."""
     context = click.get_current_context(silent=True)
     if context is None:
         return []
@@ -315,12 +316,17 @@ def _given_live_options(folder: bool) -> list[str]:
         "--" + name.replace("_", "-")
         for name in _LIVE_ONLY_OPTIONS
         if not (folder and name == "max_workers")
+        and name not in offline
         and context.get_parameter_source(name) is ParameterSource.COMMANDLINE
     ]
 
 
-def scan_request(options: dict[str, Any]) -> ScanRequest:
-    """Build the :class:`ScanRequest` from the scan options' values. Raises click usage errors."""
+def scan_request(options: dict[str, Any], *, offline: tuple[str, ...] = ()) -> ScanRequest:
+    """Build the :class:`ScanRequest` from the scan options' values. Raises click usage errors.
+
+    ``offline`` names live-scan options that this command also uses for a report file (``scan
+    --format asff`` uses ``region``).
+    """
     max_age = options["max_age"]
     thresholds = Thresholds(
         options["password_max_age"] or max_age, options["key_max_age"] or max_age
@@ -339,10 +345,11 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
     if request.many_accounts and not request.live:
         raise click.UsageError("--org, --ou, --accounts and several --profile need a live scan")
     if not request.live:
-        given = _given_live_options(request.report_folder is not None)
+        given = _given_live_options(request.report_folder is not None, offline)
         if given:
+            also = " or --format asff" if given[0] == "--region" else ""
             raise click.UsageError(
-                f"{given[0]} needs a live scan (it does nothing with --report or --sample)"
+                f"{given[0]} needs a live scan{also} (it does nothing with --report or --sample)"
             )
     if request.ou and not request.org:
         raise click.UsageError("--ou needs --org")
@@ -552,6 +559,26 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
     return merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
 
 
+def asff_region(request: ScanRequest) -> str | None:
+    """The Security Hub region of ASFF findings, or ``None`` for each partition's default.
+
+    ``--region``; for a live scan else ``AWS_REGION``, ``AWS_DEFAULT_REGION`` or the profile's
+    region. A report file's findings follow only ``--region``, so that they depend on the file
+    and the options alone. Raises a usage error for a name that is not a region's.
+    """
+    from stalecreds.formats.asff import is_region
+
+    region, where = request.region, "--region"
+    if region is None and request.live:
+        from stalecreds.aws.session import findings_region
+
+        region = findings_region(request.single_profile)
+        where = "the region (AWS_REGION, AWS_DEFAULT_REGION or the profile's)"
+    if region is not None and not is_region(region):
+        raise click.UsageError(f"{where} {region!r} is not an AWS region name (like eu-west-1)")
+    return region
+
+
 def exit_code_for_aws(error: StalecredsError) -> int:
     """3 for AWS errors, 2 for everything else."""
     from stalecreds.errors import AwsError
@@ -583,9 +610,13 @@ def emit(render: Callable[[IO[str]], object], output: Path | None, *, streams: b
         fail(f"{error.filename or output or 'output'}: {error.strerror or error}")
 
 
-def emit_scan(result: ScanOutput, chosen: OutputFormat, output: Path | None) -> None:
-    """Render a scan result in the chosen format."""
+def emit_scan(
+    result: ScanOutput, chosen: OutputFormat, output: Path | None, *, region: str | None = None
+) -> None:
+    """Render a scan result in the chosen format (ASFF findings for ``region``, if given)."""
     renderer = chosen.renderer()
+    if region is not None and chosen is OutputFormat.ASFF:
+        renderer = functools.partial(renderer, region=region)  # type: ignore[call-arg]
     emit(lambda out: renderer(result, out), output, streams=chosen.streams)  # type: ignore[arg-type]
 
 

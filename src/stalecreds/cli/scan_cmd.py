@@ -16,6 +16,7 @@ from stalecreds.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_PARTIAL,
+    asff_region,
     emit,
     emit_html,
     emit_scan,
@@ -99,9 +100,12 @@ def scan(
     judged by when it was created or last set. Findings are credentials that still work and are
     unused, never used, or uncertain (IAM's 2018 gap in recording password use).
     """
-    request = scan_request(options)
-    refuse_overwriting_report(request, output)
     chosen = OutputFormat(output_format)
+    asff = chosen is OutputFormat.ASFF
+    request = scan_request(options, offline=("region",) if asff else ())
+    refuse_overwriting_report(request, output)
+    with handle_errors():
+        region = asff_region(request) if asff else None
     history = None
     if history_path is not None:
         from stalecreds.history.store import history_file
@@ -113,7 +117,7 @@ def scan(
         if history is not None and chosen is OutputFormat.HTML:
             emit_html(result, output, _past_trend(history, result.thresholds))
         else:
-            emit_scan(result, chosen, output)
+            emit_scan(result, chosen, output, region=region)
     if history is not None:
         _record_history(result, history)
     _finish(result, output, exit_zero)

@@ -25,10 +25,12 @@ left out, so an empty scan or a clean one gives ``[]``. Each finding::
 Times are RFC 3339 UTC with milliseconds (``2026-11-01T10:00:00.000Z``): ``as_of``, when the
 credentials were judged. The root user is an ``AwsAccount`` resource (``AWS::::Account:<id>``),
 as Security Hub's own IAM.4 control reports it, not an ``AwsIamUser``. The product ARN is the
-account's own "default" product, used for custom integrations; its region is
-:data:`PRODUCT_REGIONS` by partition (the CLI has no option for it; call :func:`asff_finding`
-with ``region=`` from Python). Import with ``aws securityhub batch-import-findings --findings
-file://findings.json``, at most 100 findings per call. Written as the report is read.
+account's own "default" product, used for custom integrations. Its region, and every resource's,
+is the ``region`` given to :func:`render_asff` (the CLI's ``--region``; for a live scan also
+``AWS_REGION`` or the session's region), else :data:`PRODUCT_REGIONS` by partition; the ARN's
+partition is the credential's (``aws``, ``aws-cn``, ``aws-us-gov``). Import with ``aws
+securityhub batch-import-findings --findings file://findings.json`` (in that region), at most 100
+findings per call. Written as the report is read.
 
 Source of the shape: the Security Hub service model shipped with botocore
 (``BatchImportFindings`` input, ``AwsSecurityFinding``), against which the tests validate.
@@ -36,6 +38,7 @@ Source of the shape: the Security Hub service model shipped with botocore
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TextIO
 
@@ -69,6 +72,18 @@ PRODUCT_REGIONS = {
 }
 """The region used for each partition (IAM is global; Security Hub findings are regional).
 A partition not listed here uses :data:`DEFAULT_REGION`."""
+
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+"""The shape of an AWS region name: ``us-east-1``, ``us-gov-west-1``, ``eu-isoe-west-1``."""
+
+
+def is_region(name: str) -> bool:
+    """True when ``name`` has the shape of an AWS region name (``eu-west-1``).
+
+    A region goes into every finding's ARNs: anything else (a typo, a path) is refused.
+    """
+    return _REGION.fullmatch(name) is not None
+
 
 _PARTITIONS = frozenset({"aws", "aws-cn", "aws-us-gov"})
 """The values the ASFF ``Resource.Partition`` enumeration allows."""
@@ -190,7 +205,16 @@ def asff_finding(
     }
 
 
-def render_asff(scan: ScanOutput, out: TextIO) -> None:
-    """Write the ASFF findings of ``scan`` to ``out`` as a JSON array (``[]`` when none)."""
+def render_asff(scan: ScanOutput, out: TextIO, *, region: str | None = None) -> None:
+    """Write the ASFF findings of ``scan`` to ``out`` as a JSON array (``[]`` when none).
+
+    ``region`` is the Security Hub region the findings are for (``BatchImportFindings`` accepts
+    only findings whose product ARN is in its own region); ``None`` uses each partition's region
+    in :data:`PRODUCT_REGIONS`. Raises ``ValueError`` for a name that is not a region's.
+    """
+    if region is not None and not is_region(region):
+        raise ValueError(f"{region!r} is not an AWS region name (like eu-west-1)")
     as_of = scan.as_of
-    write_json_array((asff_finding(event, as_of) for event in scan_finding_events(scan)), out)
+    write_json_array(
+        (asff_finding(event, as_of, region=region) for event in scan_finding_events(scan)), out
+    )
