@@ -96,7 +96,8 @@ BOB = {
 NONE = {"slot": None, "access_key_id": None, "status": None, "last_used_region": None,
         "last_used_service": None,
         # No Organizations name for a report file, and no exemption config in these scans.
-        "account_name": None, "exempt": False, "exemption_reason": None}  # fmt: skip
+        "account_name": None, "exempt": False, "exemption_reason": None,
+        "source_file": None}  # fmt: skip
 
 # JSON values, by hand. days_since_* are whole days before 2025-06-01T00:00Z (floored).
 EXPECTED_RECORDS = [

@@ -327,6 +327,7 @@ def test_json_accounts_rows(scanned):
         "credentials": 3,
         "findings": 2,
         "error": None,
+        "superseded_by": None,
     }
     assert rows["dev"] == {
         "account_id": ids["dev"],
@@ -336,6 +337,7 @@ def test_json_accounts_rows(scanned):
         "credentials": 3,
         "findings": 1,
         "error": None,
+        "superseded_by": None,
     }
     assert rows["locked"] == {
         "account_id": ids["locked"],
@@ -351,6 +353,7 @@ def test_json_accounts_rows(scanned):
             "message": f"User: arn:aws:sts::{ids['locked']}:assumed-role/{ROLE}/stalecreds is not "
             "authorized to perform: iam:GenerateCredentialReport on resource: *",
         },
+        "superseded_by": None,
     }
     legacy = rows["legacy"]
     assert (legacy["status"], legacy["users"], legacy["error"]["code"]) == (

@@ -1,5 +1,9 @@
 """``stalecreds scan --report DIR``: every report file is one account; a bad file fails alone.
 
+The folder holds several reports of one account (the samples of 644160558196 and 123456789012);
+by default only the newest of each is read (tests/test_report_duplicates.py), so the tests here
+that compare every file's results read them all, with ``--all-reports``.
+
 The folder holds copies of the public sample reports (``shared/data/reports/*.csv``), their
 README (not a report: ignored), and one malformed report. The scan must exit 4, list the
 malformed file as failed at step ``read``, and give every other file's credentials exactly as
@@ -61,7 +65,7 @@ def test_the_folder_holds_every_sample(folder, shared):
 
 
 def test_a_malformed_file_gives_exit_4_and_the_other_files_results(folder):
-    result = scan("--report", str(folder))
+    result = scan("--report", str(folder), "--all-reports")
     assert result.exit_code == 4, result.stderr
     document = json.loads(result.stdout)
     files = sorted([*good_files(folder), folder / MALFORMED])
@@ -84,6 +88,7 @@ def test_a_malformed_file_gives_exit_4_and_the_other_files_results(folder):
                 "code": "ReportFormatError",
                 "message": failed[0]["error"]["message"],
             },
+            "superseded_by": None,
         }
     ]
     message = failed[0]["error"]["message"]
@@ -96,7 +101,8 @@ def test_a_malformed_file_gives_exit_4_and_the_other_files_results(folder):
         if path.name == MALFORMED:
             continue
         single = alone(path)
-        expected += single["credentials"]
+        # Read with other files, each credential names its file (issue 12, item 4).
+        expected += [{**c, "source_file": str(path)} for c in single["credentials"]]
         assert row["status"] == "scanned"
         assert (row["users"], row["credentials"], row["findings"]) == (
             single["summary"]["users"],
@@ -116,19 +122,19 @@ def test_a_malformed_file_gives_exit_4_and_the_other_files_results(folder):
 
 
 def test_the_same_result_with_one_worker_or_many(folder):
-    one = scan("--report", str(folder), "--max-workers", "1")
-    many = scan("--report", str(folder), "--max-workers", "16")
+    one = scan("--report", str(folder), "--all-reports", "--max-workers", "1")
+    many = scan("--report", str(folder), "--all-reports", "--max-workers", "16")
     assert one.exit_code == many.exit_code == 4
     assert json.loads(one.stdout) == json.loads(many.stdout)
 
 
 def test_a_folder_of_good_reports_exits_as_one_report_would(folder):
     (folder / MALFORMED).unlink()
-    result = scan("--report", str(folder))
+    result = scan("--report", str(folder), "--all-reports")
     assert result.exit_code == 1  # findings, nothing failed
     document = json.loads(result.stdout)
     assert {row["status"] for row in document["accounts"]} == {"scanned"}
-    clean = scan("--report", str(folder), "--exit-zero")
+    clean = scan("--report", str(folder), "--all-reports", "--exit-zero")
     assert clean.exit_code == 0
 
 
@@ -137,7 +143,7 @@ def test_an_empty_file_and_a_json_report_in_the_folder(folder):
     (folder / "a-empty.csv").write_bytes(b"")
     sample = resources.files("stalecreds").joinpath("data", "sample-credential-report.json")
     (folder / "sample.json").write_bytes(sample.read_bytes())
-    result = scan("--report", str(folder))
+    result = scan("--report", str(folder), "--all-reports")
     assert result.exit_code == 4
     rows = {Path(str(r["name"])).name: r for r in json.loads(result.stdout)["accounts"]}
     assert rows["a-empty.csv"]["status"] == "failed"
@@ -184,7 +190,7 @@ def test_warnings_name_the_file_they_come_from(folder):
     # Once a bug: merge() prefixes each account's warnings with "account <account_id>: ",
     # which is "account : " for report files; "line 10" then points into no file in particular
     # (the prefix of the output is the folder).
-    document = json.loads(scan("--report", str(folder)).stdout)
+    document = json.loads(scan("--report", str(folder), "--all-reports").stdout)
     duplicated = [w for w in document["warnings"] if "already appeared on line" in w["message"]]
     assert duplicated, document["warnings"]
     for warning in document["warnings"]:
@@ -193,7 +199,7 @@ def test_warnings_name_the_file_they_come_from(folder):
 
 
 def test_warnings_name_their_file_and_line(folder):
-    result = scan("--report", str(folder))
+    result = scan("--report", str(folder), "--all-reports")
     warnings = json.loads(result.stdout)["warnings"]
     duplicate = folder / "cloud-custodian-1.csv"
     assert {

@@ -105,7 +105,9 @@ class UserCredentials(NamedTuple):
     ``None`` when the source does not say (the IAM API path does not list MFA devices). ``line``
     is the report line the row started on, or ``None`` when not from a report. ``exemption`` is
     the reason the user is exempt from findings (an IAM tag or a config rule), or ``None``.
-    ``account_name`` is the account's name in AWS Organizations, when known.
+    ``account_name`` is the account's name in AWS Organizations, when known. ``source_file`` is
+    the report file the row came from when a scan read several (a ``--report`` folder), else
+    ``None``.
     """
 
     user: str
@@ -121,6 +123,7 @@ class UserCredentials(NamedTuple):
     line: int | None = None
     exemption: str | None = None
     account_name: str | None = None
+    source_file: str | None = None
 
 
 def iam_path(arn: str) -> str | None:

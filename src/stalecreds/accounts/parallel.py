@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
 from stalecreds.accounts.selection import Account
@@ -63,11 +63,16 @@ class AccountFailure(NamedTuple):
 
 
 class AccountOutcome(NamedTuple):
-    """One account's result or failure (exactly one of the two is set)."""
+    """One account's result or failure (exactly one of the two is set).
+
+    A report file left out because a newer report of the same account was read
+    (:func:`keep_newest_reports`) has neither: ``superseded_by`` names that newer report.
+    """
 
     account: Account
     result: AccountScan | None
     failure: AccountFailure | None
+    superseded_by: str | None = None
 
 
 def failure_from(error: StalecredsError, step: str) -> AccountFailure:
@@ -129,12 +134,25 @@ class MultiAccountResult:
     errors: tuple[str, ...]
 
     def account_rows(self) -> list[dict[str, object]]:
-        """One JSON-ready dict per account: ID, name, status, counts, or the failure."""
+        """One JSON-ready dict per account: ID, name, status, counts, or the failure.
+
+        ``status`` is ``scanned``, ``partial`` (some lookups failed), ``failed`` (``error`` says
+        why) or ``skipped`` (a report file of an account with a newer report in the folder,
+        named by ``superseded_by``; ``null`` for the others).
+        """
         rows: list[dict[str, object]] = []
         for outcome in self.outcomes:
             account = outcome.account
             row: dict[str, object] = {"account_id": account.account_id, "name": account.name}
-            if outcome.result is not None:
+            if outcome.superseded_by is not None:
+                row |= {
+                    "status": "skipped",
+                    "users": None,
+                    "credentials": None,
+                    "findings": None,
+                    "error": None,
+                }
+            elif outcome.result is not None:
                 summary = outcome.result.summary
                 row |= {
                     "status": "partial" if outcome.result.errors else "scanned",
@@ -153,6 +171,7 @@ class MultiAccountResult:
                     "findings": None,
                     "error": failure._asdict(),
                 }
+            row["superseded_by"] = outcome.superseded_by
             rows.append(row)
         return rows
 
@@ -186,6 +205,12 @@ def merge(
             if outcome.account.account_id
             else outcome.account.name or "?"
         )
+        if outcome.superseded_by is not None:
+            warnings.add(
+                None,
+                f"{outcome.account.name}: skipped: {outcome.superseded_by} is a newer report of "
+                f"account {outcome.account.account_id} (--all-reports reads every report)",
+            )
         if outcome.result is None:
             merged.append(outcome)
             continue
@@ -205,3 +230,64 @@ def merge(
     return MultiAccountResult(
         source, as_of, thresholds, tuple(merged), summary, warnings, tuple(errors)
     )
+
+
+def report_account(outcome: AccountOutcome) -> str:
+    """The account of a scanned report file: the account ID of its first credential's ARN.
+
+    ``""`` for a live account's outcome (its ID is known already), a failed file, or a report
+    without credentials.
+    """
+    if outcome.result is None:
+        return outcome.account.account_id
+    first = next(iter(outcome.result), None)
+    return outcome.account.account_id or ("" if first is None else first.owner.account_id)
+
+
+def keep_newest_reports(outcomes: Sequence[AccountOutcome]) -> list[AccountOutcome]:
+    """Of several report files of one account, keep the newest; the others become skipped.
+
+    A report's time is its ``GeneratedTime`` (the AWS CLI JSON), else the file's modification
+    time (:attr:`~stalecreds.report.input.ReportSource.report_time`); a report with neither is
+    the oldest. Of reports with the same time, the one whose path sorts last is kept. A skipped
+    outcome keeps its account (path and ID) and names the kept report in ``superseded_by``
+    (``PATH (generated …)`` or ``PATH (modified …)``); failed files and files without
+    credentials are kept as they are. Order is kept. Pure.
+    """
+    oldest = datetime.min.replace(tzinfo=UTC)
+    newest: dict[str, tuple[datetime, str, AccountOutcome]] = {}
+    accounts: list[str] = []
+    for outcome in outcomes:
+        account = report_account(outcome)
+        accounts.append(account)
+        if outcome.result is None or not account:
+            continue
+        key = (outcome.result.source.report_time or oldest, outcome.account.name or "")
+        best = newest.get(account)
+        if best is None or key > best[:2]:
+            newest[account] = (*key, outcome)
+    kept: list[AccountOutcome] = []
+    for outcome, account in zip(outcomes, accounts, strict=True):
+        best = newest.get(account)
+        if best is None or best[2] is outcome:
+            kept.append(outcome)
+            continue
+        winner = best[2]
+        assert winner.result is not None
+        source = winner.result.source
+        when = (
+            f"generated {source.generated_time:%Y-%m-%d %H:%M:%S} UTC"
+            if source.generated_time is not None
+            else f"modified {source.modified:%Y-%m-%d %H:%M:%S} UTC"
+            if source.modified is not None
+            else "no date"
+        )
+        kept.append(
+            AccountOutcome(
+                outcome.account._replace(account_id=account),
+                None,
+                None,
+                f"{winner.account.name} ({when})",
+            )
+        )
+    return kept

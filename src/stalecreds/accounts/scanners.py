@@ -7,15 +7,18 @@ report file in a folder is one account (its ID comes from the report's ARNs).
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from stalecreds.accounts.parallel import AccountScan
 from stalecreds.accounts.selection import Account
 from stalecreds.aws.live_options import LiveScanOptions
 from stalecreds.errors import InputError
-from stalecreds.model import Caller
+from stalecreds.model import Caller, UserCredentials
 from stalecreds.report.input import read_report
 from stalecreds.report.scan import ReportScan
 from stalecreds.rules.exemptions import Exemptions
@@ -95,20 +98,38 @@ def report_files(folder: Path) -> list[Account]:
 
 
 def report_file_scanner(
-    rules: VerdictRules, exemptions: Exemptions
+    rules: VerdictRules, exemptions: Exemptions, *, name_files: bool = False
 ) -> Callable[[Account], AccountScan]:
     """A function that scans the report file named by ``Account.name``, whole.
 
-    It raises :class:`InputError` for a file that cannot be read or is malformed.
+    The result's source carries the file's modification time (``ReportSource.modified``, UTC);
+    with ``name_files`` (the scan reads several files) every credential's owner names the file
+    (``UserCredentials.source_file``). It raises :class:`InputError` for a file that cannot be
+    read or is malformed.
     """
 
     def scan_one(account: Account) -> AccountScan:
         path = Path(account.name or "")
         try:
-            data = path.read_bytes()
+            with path.open("rb") as stream:
+                modified = datetime.fromtimestamp(os.fstat(stream.fileno()).st_mtime, UTC)
+                data = stream.read()
         except OSError as error:
             raise InputError(str(path), error.strerror or str(error)) from None
         lines, source = read_report(io.BytesIO(data), str(path))
-        return ReportScan(lines, source, rules, exemptions).collect()
+        source = dataclasses.replace(source, modified=modified)
+        result = ReportScan(lines, source, rules, exemptions).collect()
+        if not name_files:
+            return result
+        owners: dict[int, UserCredentials] = {}
+        named = []
+        for assessment in result.assessments:
+            owner = owners.get(id(assessment.owner))
+            if owner is None:
+                owner = owners[id(assessment.owner)] = assessment.owner._replace(
+                    source_file=str(path)
+                )
+            named.append(assessment._replace(owner=owner))
+        return dataclasses.replace(result, assessments=tuple(named))
 
     return scan_one

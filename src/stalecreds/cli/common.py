@@ -18,7 +18,7 @@ from typing import IO, Any, NamedTuple, NoReturn, TypeVar
 import click
 from click.core import ParameterSource
 
-from stalecreds.accounts.parallel import merge, scan_accounts
+from stalecreds.accounts.parallel import keep_newest_reports, merge, scan_accounts
 from stalecreds.accounts.selection import (
     Account,
     parse_account_ids,
@@ -106,6 +106,7 @@ class ScanRequest(NamedTuple):
     max_workers: int
     calls_per_account: int
     shard: str | None
+    all_reports: bool
 
     @property
     def live(self) -> bool:
@@ -141,6 +142,12 @@ _SCAN_OPTIONS = [
         metavar="FILE",
         help="Scan this credential report instead of a live account: a CSV, the JSON of "
         "'aws iam get-credential-report', or - for standard input.",
+    ),
+    click.option(
+        "--all-reports",
+        is_flag=True,
+        help="With --report FOLDER: read every report, even several of one account (by default "
+        "only the newest of each account is read; the others are skipped with a warning).",
     ),
     click.option(
         "--sample",
@@ -351,6 +358,8 @@ def scan_request(options: dict[str, Any], *, offline: tuple[str, ...] = ()) -> S
             raise click.UsageError(
                 f"{given[0]} needs a live scan{also} (it does nothing with --report or --sample)"
             )
+    if request.all_reports and request.report_folder is None:
+        raise click.UsageError("--all-reports needs --report FOLDER")
     if request.ou and not request.org:
         raise click.UsageError("--ou needs --org")
     listed = bool(request.accounts or request.accounts_file)
@@ -492,13 +501,15 @@ def _scan_folder(folder: Path, request: ScanRequest, exemptions: Exemptions) -> 
     try:
         outcomes = scan_accounts(
             files,
-            report_file_scanner(rules, exemptions),
+            report_file_scanner(rules, exemptions, name_files=len(files) > 1),
             workers=request.max_workers,
             step="read",
             on_done=done,
         )
     finally:
         stop()
+    if not request.all_reports:
+        outcomes = keep_newest_reports(outcomes)
     source = ReportSource(name=f"{folder} ({plural(len(files), 'report')})", format="folder")
     return merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
 

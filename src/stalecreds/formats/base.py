@@ -41,6 +41,7 @@ RECORD_FIELDS = (
     "exempt",
     "exemption_reason",
     "report_line",
+    "source_file",
 )
 """The fields of one credential, in JSON key order and CSV column order."""
 
@@ -146,4 +147,5 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
         "exempt": owner.exemption is not None,
         "exemption_reason": owner.exemption,
         "report_line": owner.line,
+        "source_file": owner.source_file,
     }

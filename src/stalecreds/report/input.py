@@ -34,12 +34,19 @@ class ReportSource:
     ``name`` is a path or ``<stdin>`` for a file (``format`` ``csv`` or ``aws-cli-json``), or
     says what was scanned otherwise (``iam-credential-report``, ``iam-api``, ``folder``,
     ``multi-account``); ``generated_time`` is the report's ``GeneratedTime`` (aware UTC), or
-    ``None`` when the input does not say, as for a bare CSV.
+    ``None`` when the input does not say, as for a bare CSV. ``modified`` is the file's
+    modification time (aware UTC) when it was read from a ``--report`` folder, else ``None``.
     """
 
     name: str
     format: str
     generated_time: datetime | None = None
+    modified: datetime | None = None
+
+    @property
+    def report_time(self) -> datetime | None:
+        """When the report was made: ``generated_time``, else ``modified``, else ``None``."""
+        return self.generated_time or self.modified
 
     @property
     def is_file(self) -> bool:
