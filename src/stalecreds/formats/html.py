@@ -8,6 +8,9 @@ the report is HTML-escaped.
 
 It shows, in order:
 
+* when the result is partial, a notice that says so and lists each account or report file that
+  could not be scanned and why, and the failed IAM lookups; report files skipped for a newer
+  report of the same account are listed too (:mod:`stalecreds.formats.partial`);
 * the headline numbers (users, credentials, findings, clean-up candidates) and verdict counts;
 * a chart of credentials by verdict per account (stacked bars, the :data:`MAX_CHART_ACCOUNTS`
   largest accounts; the rest in one bar), and a histogram of days since last use of passwords
@@ -17,7 +20,12 @@ It shows, in order:
   findings changed most; the note gives all accounts' total), and the accounts' count at their
   previous scans beside the findings (saying so when some accounts are new);
 * the report's warnings, collapsed;
-* a table of every credential (findings first) that sorts by any column and filters by
+* when the scan spans several accounts (or report files), one row per account: status, counts
+  of credentials, findings and clean-up candidates, and why it failed or was skipped;
+* a table of the credentials (findings first, then clean-up candidates, then the rest), at most
+  :data:`MAX_TABLE_ROWS` of them, so that the page stays usable for an Organization-sized scan
+  (a note then says how many are left out and where the full list is); it sorts by any column
+  and filters by
   verdict, account, kind, user (name or ARN, substring) and "findings only". The filters and
   sort are kept in the URL fragment (``#verdict=unused&account=…&kind=access_key&user=bob&
   findings=1&sort=last_used&dir=desc``), so a link can open the report filtered.
@@ -49,6 +57,7 @@ from stalecreds.formats.html_charts import (
     trend_chart,
 )
 from stalecreds.formats.html_charts import esc as _e
+from stalecreds.formats.partial import omissions
 from stalecreds.history.trend import (
     Previous,
     TrendPoint,
@@ -64,6 +73,11 @@ from stalecreds.wording import plural
 
 _ROW_BATCH = 1000
 """Table rows joined per write to the output stream."""
+
+MAX_TABLE_ROWS = 10_000
+"""At most this many credentials are listed in the table (about 9 MB of HTML, which Chromium
+opens in a second or two): findings first, so that a scan of fewer than this many findings lists
+them all. The others are counted in the headline, the charts and the accounts table."""
 
 _RULE_LABELS = {
     FindingRule.UNUSED_CREDENTIAL: "unused credential",
@@ -125,6 +139,15 @@ def _finding_cell(assessment: Assessment) -> str:
     return '<td data-v="0"></td>'
 
 
+MAX_WHOLE_NAME = 64
+"""IAM user names have at most 64 characters (``CreateUser``); such a name is never broken in
+the table. A longer one (from a hand-edited report) may wrap anywhere, to stay inside the page."""
+
+
+def _user_class(name: str) -> str:
+    return "user whole" if len(name) <= MAX_WHOLE_NAME else "user"
+
+
 def _row(index: int, assessment: Assessment, as_of: datetime) -> str:
     owner = assessment.owner
     verdict = assessment.verdict.value
@@ -138,8 +161,8 @@ def _row(index: int, assessment: Assessment, as_of: datetime) -> str:
         f'data-user="{_e(owner.user)}" data-arn="{_e(owner.arn)}" '
         f'data-finding="{1 if assessment.finding_rules else 0}">'
         f'<td class="nowrap">{_e(owner.account_id)}</td>'
-        f'<td title="{_e(owner.arn)}">{_e(owner.user)}</td>'
-        f"<td>{_e(credential_label(assessment))}</td>"
+        f'<td class="{_user_class(owner.user)}" title="{_e(owner.arn)}">{_e(owner.user)}</td>'
+        f'<td class="cred">{_e(credential_label(assessment))}</td>'
         f'<td data-v="{_e(verdict)}"><span class="chip v-{_e(verdict)}">'
         f"{_e(verdict.replace('_', ' '))}</span></td>"
         f"{_finding_cell(assessment)}"
@@ -207,11 +230,39 @@ def _table_head(assessments: list[Assessment]) -> str:
     )
 
 
-def _write_rows(assessments: list[Assessment], as_of: datetime, out: TextIO) -> None:
-    """One ``<tr>`` per credential, findings first, then clean-up candidates, then the rest."""
+def _table_rows(assessments: list[Assessment]) -> list[Assessment]:
+    """The credentials the table lists, at most :data:`MAX_TABLE_ROWS`.
+
+    Findings first, then clean-up candidates, then the rest, each by account and user.
+    """
     ordered = sorted(
         assessments, key=lambda a: (not a.finding_rules, not a.cleanup_candidate, sort_key(a))
     )
+    del ordered[MAX_TABLE_ROWS:]
+    return ordered
+
+
+def _capped_note(shown: list[Assessment], scan: ScanOutput) -> str:
+    """Says how many credentials the table leaves out, and where the full list is; or ``""``."""
+    summary = scan.summary
+    total = summary.credentials
+    if len(shown) >= total:
+        return ""
+    findings = sum(1 for a in shown if a.finding_rules)
+    if findings < summary.findings:
+        which = f"the first {findings:,} of {summary.findings:,} findings (by account and user)"
+    else:
+        which = f"all {summary.findings:,} findings and {len(shown) - findings:,} other credentials"
+    return (
+        f'<p class="note capped" id="capped">This table lists {which}: {len(shown):,} of '
+        f"{total:,} credentials, so that the page stays quick to open. Every credential is "
+        "counted above and per account. For the full list, scan again with "
+        "<code>--format csv --output credentials.csv</code> (or <code>--format json</code>).</p>"
+    )
+
+
+def _write_rows(ordered: list[Assessment], as_of: datetime, out: TextIO) -> None:
+    """One ``<tr>`` per credential of ``ordered`` (:func:`_table_rows`)."""
     batch: list[str] = []
     for index, assessment in enumerate(ordered):
         batch.append(_row(index, assessment, as_of))
@@ -263,6 +314,87 @@ def _headline(scan: ScanOutput, before: Previous | None) -> str:
     return (
         f'<section class="headline" aria-label="Summary">{cards}</section>\n'
         f'<ul class="verdicts" aria-label="Credentials by verdict">{chips}</ul>'
+    )
+
+
+def _omissions(scan: ScanOutput) -> str:
+    """The partial-result notice and the skipped reports, or ``""`` for a complete scan."""
+    left_out = omissions(scan)
+    parts = []
+    headline = left_out.headline()
+    if headline is not None:
+        items = "".join(
+            f"<li><strong>{_e(item.who)}</strong>: {_e(item.why)}</li>" for item in left_out.failed
+        )
+        items += "".join(f"<li>{_e(error)}</li>" for error in left_out.lookup_errors)
+        parts.append(
+            '<section class="partial" id="partial" role="alert" aria-labelledby="partial-title">'
+            f'<h2 id="partial-title">Partial result</h2><p>{_e(headline)} The numbers, charts '
+            f"and table below leave these out.</p><ul>{items}</ul></section>"
+        )
+    if left_out.skipped:
+        items = "".join(
+            f"<li><strong>{_e(item.who)}</strong>: {_e(item.why)}</li>" for item in left_out.skipped
+        )
+        parts.append(
+            f'<details class="skipped" id="skipped"><summary>Skipped reports '
+            f"({len(left_out.skipped):,}): a newer report of the same account was read"
+            f"</summary><ul>{items}</ul></details>"
+        )
+    return "\n".join(parts)
+
+
+_ACCOUNT_COLUMNS = ("Account", "Name", "Status", "Credentials", "Findings", "Clean-up", "Note")
+
+
+def _accounts(scan: ScanOutput, assessments: list[Assessment]) -> str:
+    """One row per account (or report file): status, counts and why it failed or was skipped.
+
+    ``""`` for a scan of one account. Counts come from the credentials; status, name and the
+    failure from the scan's ``account_rows`` when it has them.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for assessment in assessments:
+        tally = counts.setdefault(assessment.owner.account_id, Counter())
+        tally["credentials"] += 1
+        tally["findings"] += bool(assessment.finding_rules)
+        tally["cleanup"] += assessment.cleanup_candidate
+    account_rows = getattr(scan, "account_rows", None)
+    rows: list[dict[str, object]] = (
+        account_rows()
+        if account_rows is not None
+        else [{"account_id": a, "name": None, "status": "scanned"} for a in sorted(counts)]
+    )
+    if len(rows) < 2 and len(counts) < 2:
+        return ""
+    body = []
+    for row in rows:
+        account = str(row["account_id"] or "")
+        status = str(row["status"])
+        error = row.get("error")
+        note = ""
+        if isinstance(error, dict):
+            note = f"{error['step']}: {error['action']} {error['code']}: {error['message']}"
+        elif row.get("superseded_by"):
+            note = f"a newer report was read: {row['superseded_by']}"
+        count = counts.get(account, Counter()) if status in ("scanned", "partial") else None
+        cells = [
+            f'<td class="nowrap">{_e(account or "?")}</td>',
+            f'<td class="name">{_e(str(row.get("name") or ""))}</td>',
+            f'<td><span class="status s-{_e(status)}">{_e(status)}</span></td>',
+            *(
+                f'<td class="n">{"" if count is None else f"{count[key]:,}"}</td>'
+                for key in ("credentials", "findings", "cleanup")
+            ),
+            f'<td class="reason">{_e(note)}</td>',
+        ]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    heads = "".join(f'<th scope="col">{heading}</th>' for heading in _ACCOUNT_COLUMNS)
+    return (
+        f'<h2>Accounts ({len(rows):,})</h2>\n<div class="table-wrap">'
+        f'<table class="accounts" id="accounts"><thead><tr>{heads}</tr></thead><tbody>\n'
+        + "\n".join(body)
+        + "\n</tbody></table></div>"
     )
 
 
@@ -341,6 +473,7 @@ def render_html(
         f"{thresholds.access_key_days} days (access keys)"
     )
     charted = sum(1 for a in assessments if a.kind in CHARTED_KINDS)
+    rows = _table_rows(assessments)
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -358,6 +491,7 @@ def render_html(
 <p class="facts">{" · ".join(facts)}</p>
 </header>
 <main>
+{_omissions(scan)}
 {_headline(scan, before)}
 {_warnings(scan)}
 <h2>Charts</h2>
@@ -374,13 +508,15 @@ def render_html(
 </figure>
 {"" if series is None else _trend_figure(series, as_of)}
 </section>
+{_accounts(scan, assessments)}
 <h2>Credentials</h2>
-{_table_head(assessments)}
+{_capped_note(rows, scan)}
+{_table_head(rows)}
 """
     out.write(page)
-    _write_rows(assessments, as_of, out)
+    _write_rows(rows, as_of, out)
     out.write(
-        f"""{_table_tail(len(assessments))}
+        f"""{_table_tail(len(rows))}
 </main>
 <footer>
 Made by stalecreds {_e(__version__)}. Times are UTC; ages are whole days before the as-of time.

@@ -8,6 +8,7 @@ that the report's stylesheet colours, and each bar or point has a ``<title>`` wi
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from typing import NamedTuple
@@ -21,6 +22,16 @@ from stalecreds.wording import plural
 
 MAX_CHART_ACCOUNTS = 20
 """Accounts drawn one bar each in the per-account chart; the others share one bar."""
+
+CHART_WIDTH = 640
+"""Every chart's width in SVG units: its width in CSS pixels on a laptop. The stylesheet never
+shrinks a chart below 92% of it, so that 12 px axis text stays at least 11 px."""
+
+CHAR_WIDTH = 7.8
+"""The widest a character of 13 px chart text is, on average, in SVG units (for layout)."""
+
+AXIS_CHAR_WIDTH = 7.2
+"""The same for the 12 px axis labels."""
 
 
 class AgeBucket(NamedTuple):
@@ -81,7 +92,7 @@ def _legend(items: list[tuple[str, str]], x: float, y: float) -> list[str]:
     for css, label in items:
         parts.append(f'<rect class="{css}" x="{x:.0f}" y="{y - 10:.0f}" width="12" height="12"/>')
         parts.append(f'<text x="{x + 16:.0f}" y="{y:.0f}">{esc(label)}</text>')
-        x += 28 + 7.2 * len(label)
+        x += 28 + CHAR_WIDTH * len(label)
     return parts
 
 
@@ -103,7 +114,7 @@ def accounts_chart(assessments: list[Assessment]) -> str:
             merged.update(counts)
         bars.append((f"{len(rest):,} other accounts", merged))
     present = [v for v in Verdict if any(counts[v] for _, counts in bars)]
-    width, label_width, right_pad, row, bar = 720, 150, 60, 28, 18
+    width, label_width, right_pad, row, bar = CHART_WIDTH, 150, 60, 28, 18
     top = 34
     height = top + max(len(bars), 1) * row + 10
     plot = width - label_width - right_pad
@@ -166,7 +177,7 @@ def age_chart(assessments: list[Assessment], as_of: datetime) -> str:
     for assessment in assessments:
         if assessment.kind in CHARTED_KINDS:
             counts[_age_bucket(assessment, as_of)][assessment.kind] += 1
-    width, height, left, right, top, bottom = 720, 280, 44, 12, 34, 236
+    width, height, left, right, top, bottom = CHART_WIDTH, 280, 44, 12, 34, 236
     slot = (width - left - right) / len(labels)
     largest = max(c.total() for c in counts)
     step = nice_ceiling(-(-largest // 4))  # four steps or fewer, each a whole number
@@ -235,13 +246,37 @@ def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
-def _labelled(moments: list[datetime]) -> list[datetime]:
-    """The scan times to label (sorted, distinct): all, or :data:`MAX_TIME_LABELS` spread out."""
-    if len(moments) <= MAX_TIME_LABELS:
-        return moments
+def _labelled(
+    moments: list[datetime], x_of: Callable[[datetime], float], label_width: float
+) -> list[tuple[datetime, str]]:
+    """The scan times to label, with each label's ``text-anchor``, so that no two overlap.
+
+    ``moments`` are sorted and distinct; ``x_of`` places one on the axis; ``label_width`` is the
+    width of a label. At most :data:`MAX_TIME_LABELS`, spread out; the last scan (this one) is
+    always labelled and ends at the plot's right edge, the first starts at its left edge.
+    Others are labelled only where they leave a gap beside their neighbours.
+    """
+    gap = 8.0
     last = len(moments) - 1
-    picks = sorted({round(i * last / (MAX_TIME_LABELS - 1)) for i in range(MAX_TIME_LABELS)})
-    return [moments[i] for i in picks]
+    if last <= 0:
+        return [(moment, "middle") for moment in moments]
+
+    def extent(index: int) -> tuple[float, float, str]:
+        x = x_of(moments[index])
+        if index == 0:
+            return x, x + label_width, "start"
+        if index == last:
+            return x - label_width, x, "end"
+        return x - label_width / 2, x + label_width / 2, "middle"
+
+    wanted = sorted({round(i * last / (MAX_TIME_LABELS - 1)) for i in range(MAX_TIME_LABELS)})
+    wanted = [last, 0] + [i for i in wanted if i not in (0, last)]
+    kept: dict[int, tuple[float, float, str]] = {}
+    for index in wanted:
+        low, high, anchor = extent(index)
+        if all(high + gap <= other[0] or low >= other[1] + gap for other in kept.values()):
+            kept[index] = (low, high, anchor)
+    return [(moments[index], kept[index][2]) for index in sorted(kept)]
 
 
 def trend_chart(series: dict[str, list[TrendPoint]]) -> str:
@@ -259,8 +294,8 @@ def trend_chart(series: dict[str, list[TrendPoint]]) -> str:
         for index, (account, points) in enumerate(series.items())
     ]
     moments = sorted({moment for _, _, points in lines for moment, _ in points})
-    width, left, right = 720, 44, 16
-    legend_columns, legend_row = 3, 18
+    width, left, right = CHART_WIDTH, 44, 16
+    legend_columns, legend_row = 2, 18
     legend_rows = -(-len(lines) // legend_columns)
     top = 18 + legend_rows * legend_row + 8
     bottom = top + 200
@@ -304,12 +339,8 @@ def trend_chart(series: dict[str, list[TrendPoint]]) -> str:
             f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:,}</text>'
         )
     day_format = "%Y-%m-%d" if span >= 3 * 86_400 else "%m-%d %H:%M"
-    labelled = _labelled(moments)
-    for index, moment in enumerate(labelled):
-        # the first and last labels end at the plot's edges, not past them
-        anchor = "middle"
-        if len(labelled) > 1 and index in (0, len(labelled) - 1):
-            anchor = "start" if index == 0 else "end"
+    label_width = AXIS_CHAR_WIDTH * len(f"{first:{day_format}}")
+    for moment, anchor in _labelled(moments, x_of, label_width):
         parts.append(
             f'<text class="axis" x="{x_of(moment):.1f}" y="{bottom + 16}" '
             f'text-anchor="{anchor}">{moment:{day_format}}</text>'

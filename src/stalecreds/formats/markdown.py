@@ -4,6 +4,9 @@ Shape::
 
     ### stalecreds: 7 findings in 17 credentials
 
+    > **Partial result:** 1 report file could not be scanned: the result is partial.
+    > - report file exports/bad.csv: failed at read: exports/bad.csv, line 3, column 3 ...
+
     Credential report sample.json (generated 2026-11-01 09:14 UTC), judged as of
     2026-11-01 10:00 UTC. Unused after 90 days (passwords) and 90 days (access keys).
 
@@ -27,7 +30,10 @@ Shape::
 
     </details>
 
-An ``Account`` column comes first when the scan spans accounts. Findings are sorted by account,
+The partial-result notice (only when accounts, report files or IAM lookups failed; see
+:mod:`stalecreds.formats.partial`) lists each with why; report files skipped for a newer report
+of the same account are listed after the counts. An ``Account`` column comes first when the
+scan spans accounts. Findings are sorted by account,
 user and credential; every one is listed. The other credentials (clean-up candidates first) are
 collapsed and cut at :data:`MAX_OTHER_ROWS` rows, so that a comment stays within GitHub's size
 limit. Warnings, if any, are collapsed at the end. Dates are UTC days with the age in days.
@@ -44,6 +50,7 @@ from typing import TextIO
 
 from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.formats.findings import credential_label, day_and_age, sort_key
+from stalecreds.formats.partial import omissions
 from stalecreds.rules.assessment import Assessment, FindingRule
 from stalecreds.rules.verdicts import Verdict
 from stalecreds.wording import plural
@@ -132,6 +139,13 @@ def render_markdown(scan: ScanOutput, out: TextIO) -> None:
         f"{thresholds.password_days} days (passwords) and {thresholds.access_key_days} days "
         "(access keys)."
     )
+    left_out = omissions(scan)
+    headline = left_out.headline()
+    if headline is not None:
+        lines.append(f"> **Partial result:** {escape(headline)}")
+        lines += [f"> - {escape(item.who)}: {escape(item.why)}" for item in left_out.failed]
+        lines += [f"> - {escape(error)}" for error in left_out.lookup_errors]
+        lines.append("")
     lines += [facts, ""]
     lines += [
         _row(["Users", "Credentials", "Findings", "Clean-up candidates"]),
@@ -153,6 +167,14 @@ def render_markdown(scan: ScanOutput, out: TextIO) -> None:
     )
     if counts:
         lines += [f"**Verdicts:** {counts}", ""]
+    if left_out.skipped:
+        lines += [
+            f"**Skipped reports ({len(left_out.skipped):,}):** a newer report of the same "
+            "account was read.",
+            "",
+        ]
+        lines += [f"- {escape(item.who)}: {escape(item.why)}" for item in left_out.skipped]
+        lines.append("")
     findings = [a for a in assessments if a.finding_rules]
     if findings:
         lines += [f"#### Findings ({len(findings):,})", ""]

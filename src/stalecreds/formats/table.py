@@ -109,6 +109,8 @@ def _accounts_table(rows: list[dict[str, object]]) -> Table:
         detail = ""
         if isinstance(error, dict):
             detail = f"{error['step']}: {error['action']} {error['code']}: {error['message']}"
+        elif row.get("superseded_by"):
+            detail = f"a newer report was read: {row['superseded_by']}"
         status = str(row["status"])
         table.add_row(
             str(row["account_id"] or "?"),
