@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -235,10 +236,19 @@ def _table_rows(assessments: list[Assessment]) -> list[Assessment]:
 
     Findings first, then clean-up candidates, then the rest, each by account and user.
     """
-    ordered = sorted(
-        assessments, key=lambda a: (not a.finding_rules, not a.cleanup_candidate, sort_key(a))
-    )
-    del ordered[MAX_TABLE_ROWS:]
+    findings = [a for a in assessments if a.finding_rules]
+    cleanup = [a for a in assessments if a.cleanup_candidate and not a.finding_rules]
+    rest = [a for a in assessments if not a.finding_rules and not a.cleanup_candidate]
+    ordered: list[Assessment] = []
+    for group in (findings, cleanup, rest):
+        room = MAX_TABLE_ROWS - len(ordered)
+        if room <= 0:
+            break
+        # Only the first ``room`` of a group are listed: no need to sort the whole of it.
+        if len(group) > room:
+            ordered += heapq.nsmallest(room, group, key=sort_key)
+        else:
+            ordered += sorted(group, key=sort_key)
     return ordered
 
 
@@ -353,19 +363,19 @@ def _accounts(scan: ScanOutput, assessments: list[Assessment]) -> str:
     ``""`` for a scan of one account. Counts come from the credentials; status, name and the
     failure from the scan's ``account_rows`` when it has them.
     """
-    counts: dict[str, Counter[str]] = {}
-    for assessment in assessments:
-        tally = counts.setdefault(assessment.owner.account_id, Counter())
-        tally["credentials"] += 1
-        tally["findings"] += bool(assessment.finding_rules)
-        tally["cleanup"] += assessment.cleanup_candidate
+    counts = {
+        "credentials": Counter(a.owner.account_id for a in assessments),
+        "findings": Counter(a.owner.account_id for a in assessments if a.finding_rules),
+        "cleanup": Counter(a.owner.account_id for a in assessments if a.cleanup_candidate),
+    }
+    accounts = counts["credentials"]
     account_rows = getattr(scan, "account_rows", None)
     rows: list[dict[str, object]] = (
         account_rows()
         if account_rows is not None
-        else [{"account_id": a, "name": None, "status": "scanned"} for a in sorted(counts)]
+        else [{"account_id": a, "name": None, "status": "scanned"} for a in sorted(accounts)]
     )
-    if len(rows) < 2 and len(counts) < 2:
+    if len(rows) < 2 and len(accounts) < 2:
         return ""
     body = []
     for row in rows:
@@ -377,13 +387,13 @@ def _accounts(scan: ScanOutput, assessments: list[Assessment]) -> str:
             note = f"{error['step']}: {error['action']} {error['code']}: {error['message']}"
         elif row.get("superseded_by"):
             note = f"a newer report was read: {row['superseded_by']}"
-        count = counts.get(account, Counter()) if status in ("scanned", "partial") else None
+        scanned = status in ("scanned", "partial")
         cells = [
             f'<td class="nowrap">{_e(account or "?")}</td>',
             f'<td class="name">{_e(str(row.get("name") or ""))}</td>',
             f'<td><span class="status s-{_e(status)}">{_e(status)}</span></td>',
             *(
-                f'<td class="n">{"" if count is None else f"{count[key]:,}"}</td>'
+                f'<td class="n">{f"{counts[key][account]:,}" if scanned else ""}</td>'
                 for key in ("credentials", "findings", "cleanup")
             ),
             f'<td class="reason">{_e(note)}</td>',
