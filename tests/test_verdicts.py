@@ -494,9 +494,9 @@ RANK = {
 def not_in_the_future(as_of: datetime, *dates: datetime | None) -> bool:
     """True when no date is after ``as_of`` (beyond the tolerance).
 
-    A date in the future is no evidence (issue 12, item 5): it is set aside, or the verdict is
-    ``uncertain``, so the properties below, which order verdicts by the dates, hold for dates up
-    to the as-of time; tests/test_future_dates.py checks dates in the future.
+    A creation date in the future is no evidence (issue 12, item 5): it is set aside, or the
+    verdict is ``uncertain``, so the properties below that order verdicts by creation dates hold
+    for dates up to the as-of time; tests/test_future_dates.py checks dates in the future.
     """
     return all(date is None or date <= as_of + FUTURE_TOLERANCE for date in dates)
 
@@ -556,7 +556,7 @@ def test_later_last_use_never_makes_the_verdict_worse(
     as_of, days = window
     uses = password_uses if kind is PASSWORD else key_uses
     earlier, later = later_or_equal(data.draw(uses), data.draw(uses))
-    assume(not_in_the_future(as_of, earlier, later, created))
+    assume(not_in_the_future(as_of, created))  # a use in the future is in use: no exclusion
     before = judge(kind, as_of, days, earlier, created).verdict
     after = judge(kind, as_of, days, later, created).verdict
     assert RANK[after] <= RANK[before], (earlier, later, before, after)
@@ -596,7 +596,7 @@ def test_later_password_use_never_worse_when_the_window_reaches_the_gap(
     assume(all(use is None or not (GAP_START <= use < GAP_END) for use in uses))
     as_of = cutoff + timedelta(days=days)
     earlier, later = later_or_equal(*uses)
-    assume(not_in_the_future(as_of, earlier, later, created))
+    assume(not_in_the_future(as_of, created))  # a use in the future is in use: no exclusion
     before = judge(PASSWORD, as_of, days, earlier, created).verdict
     after = judge(PASSWORD, as_of, days, later, created).verdict
     assert RANK[after] <= RANK[before], (earlier, later, before, after)

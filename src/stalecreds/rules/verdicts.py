@@ -12,11 +12,13 @@ recorded use ``L`` (``None`` when none is recorded) and creation or last reset `
 4. ``L`` is ``None`` and ``K`` is on or after the day IAM began tracking use: ``never_used``.
 5. Otherwise: ``unused`` (this includes "no use recorded since tracking began").
 
-A date more than :data:`FUTURE_TOLERANCE` after ``as_of`` (hand-edited reports carry 2099) is not
-evidence: a use in the future makes the credential ``uncertain``; a creation or reset in the
-future is set aside and the credential judged on its last use alone (``uncertain`` when it has
-none). Either way the reason says which date is in the future. A date less than that after
-``as_of`` (a key used while a long scan runs) counts as ``as_of``.
+A date more than :data:`FUTURE_TOLERANCE` after ``as_of`` is "in the future": a hand-edited
+report (they carry 2099), or an ``--as-of`` earlier than the data. A creation or reset in the
+future is no evidence: it is set aside and the credential judged on its last use alone
+(``uncertain`` when it has none). A use in the future is a use after ``as_of``: the credential
+is ``in_use`` (a live account judged with an earlier ``--as-of`` keeps its working keys in use).
+Either way the reason says which date is in the future (and the scan warns). A date less than
+that after ``as_of`` (a key used while a long scan runs) counts as ``as_of``.
 
 The dates behind rules 3-5 are in :mod:`stalecreds.rules.facts`.
 """
@@ -145,7 +147,11 @@ _KEY_TRACKING = (
 _NO_USE_BEFORE_TRACKING = "No use recorded, but " + _KEY_TRACKING
 _USE_BEFORE_TRACKING = "Last used {0}, but " + _KEY_TRACKING
 _AFTER_AS_OF = "after the as-of time {as_of}: the date is in the future"
-_SIGN_IN_IN_FUTURE = "Last sign-in recorded {0}, " + _AFTER_AS_OF + ", so use cannot be judged."
+_SIGN_IN_IN_FUTURE = (
+    "Last sign-in recorded {0}, "
+    + _AFTER_AS_OF
+    + "; a sign-in after the as-of time counts as in use."
+)
 _NO_SIGN_IN_SET_IN_FUTURE = (
     "No sign-in recorded, and the date {dated.since}, {0}, is "
     + _AFTER_AS_OF
@@ -155,7 +161,9 @@ _SET_IN_FUTURE = (
     " The date {dated.since}, {0}, is after the as-of time {as_of}: it is in the future, so "
     "only the last sign-in counts."
 )
-_USE_IN_FUTURE = "Last use recorded {0}, " + _AFTER_AS_OF + ", so use cannot be judged."
+_USE_IN_FUTURE = (
+    "Last use recorded {0}, " + _AFTER_AS_OF + "; a use after the as-of time counts as in use."
+)
 _NOT_USED_CREATED_IN_FUTURE = (
     "Not used, and created {0}, " + _AFTER_AS_OF + ", so the key's age cannot be judged."
 )
@@ -300,7 +308,7 @@ class VerdictRules:
         """
         window = self._password
         if last_used is not None and last_used > window.future:
-            return window.judgement(_UNCERTAIN, _SIGN_IN_IN_FUTURE, last_used)
+            return window.judgement(_IN_USE, _SIGN_IN_IN_FUTURE, last_used)
         if set_at > window.future:
             if last_used is None:
                 return window.judgement(_UNCERTAIN, _NO_SIGN_IN_SET_IN_FUTURE, set_at, dated=dated)
@@ -340,7 +348,7 @@ class VerdictRules:
         """
         window = self._key
         if last_used is not None and last_used > window.future:
-            return window.judgement(_UNCERTAIN, _USE_IN_FUTURE, last_used)
+            return window.judgement(_IN_USE, _USE_IN_FUTURE, last_used)
         if created > window.future:
             if last_used is None:
                 return window.judgement(_UNCERTAIN, _NOT_USED_CREATED_IN_FUTURE, created)
