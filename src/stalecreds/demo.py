@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from stalecreds.aws.session import CLIENT_CONFIG
-from stalecreds.errors import StalecredsError
+from stalecreds.errors import ConfigError
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
@@ -36,12 +36,12 @@ DEMO_ACCESS_KEY_ID = "AKIADEMODEMODEMODEMO"
 def local_iam() -> Iterator[IAMClient]:
     """Run a moto IAM server on 127.0.0.1 for the duration, yielding a client bound to it.
 
-    Raises :class:`StalecredsError` when moto is not installed.
+    Raises :class:`~stalecreds.errors.ConfigError` when moto is not installed.
     """
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
-        raise StalecredsError("the demo needs moto: pip install 'stalecreds[demo]'") from None
+        raise ConfigError("the demo needs moto: pip install 'stalecreds[demo]'") from None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from stalecreds.history.store import History, HistoryError, default_history_path, history_file
+from stalecreds.errors import HistoryError
+from stalecreds.history.store import History, default_history_path, history_file
 from stalecreds.history.trend import TrendPoint
 
 __all__ = ["History", "HistoryError", "TrendPoint", "default_history_path", "history_file"]
