@@ -132,9 +132,7 @@ def apply_plan(
     journal = None if dry_run else Journal(prepared.journal)
     try:
         if journal is not None:
-            journal.record(
-                "apply-start", plan_id=prepared.plan.plan_id, caller=prepared.caller.arn
-            )
+            journal.record("apply-start", plan_id=prepared.plan.plan_id, caller=prepared.caller.arn)
             seen.journal_opened(prepared.journal)
         results = _apply_by_account(prepared, journal)
     finally:
