@@ -16,13 +16,8 @@ from stalecreds.cli.common import (
     handle_errors,
     warn_torn,
 )
+from stalecreds.cli.progress import JournalNotice
 from stalecreds.wording import plural
-from stalecreds.workflows.progress import QuietObserver
-
-
-class _JournalNotice(QuietObserver):
-    def journal_opened(self, path: Path) -> None:
-        click.echo(f"stalecreds: journal: {path}", err=True)
 
 
 @click.command()
@@ -94,7 +89,7 @@ def apply(
         if not dry_run and not yes:
             accounts = the_plan.account_id or "several accounts"
             confirm(f"Apply {plural(len(the_plan.steps), 'step')} to {accounts}?")
-        applied = apply_plan(prepared, _JournalNotice())
+        applied = apply_plan(prepared, JournalNotice())
     render_results(applied.results, sys.stdout)
     if applied.journal is not None and applied.changed:
         click.echo(f"stalecreds: undo with: stalecreds undo {applied.journal}", err=True)

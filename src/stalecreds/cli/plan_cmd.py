@@ -17,12 +17,8 @@ from stalecreds.cli.common import (
     report_failures,
     show_warnings,
 )
-from stalecreds.cli.scan_options import (
-    TerminalObserver,
-    refuse_overwriting_report,
-    scan_options,
-    scan_request,
-)
+from stalecreds.cli.progress import TerminalObserver
+from stalecreds.cli.scan_options import refuse_overwriting_report, scan_options, scan_request
 from stalecreds.remediate.plan import DEFAULT_QUARANTINE_DAYS
 from stalecreds.remediate.plan_file import plan_to_json
 from stalecreds.wording import plural

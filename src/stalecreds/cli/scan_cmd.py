@@ -20,12 +20,8 @@ from stalecreds.cli.common import (
     scan_errors,
     show_warnings,
 )
-from stalecreds.cli.scan_options import (
-    TerminalObserver,
-    refuse_overwriting_report,
-    scan_options,
-    scan_request,
-)
+from stalecreds.cli.progress import TerminalObserver
+from stalecreds.cli.scan_options import refuse_overwriting_report, scan_options, scan_request
 from stalecreds.errors import HistoryError
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.history.trend import TrendPoint

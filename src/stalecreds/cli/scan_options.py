@@ -1,12 +1,7 @@
-"""The scan options of ``scan`` and ``plan``, and the terminal observer of a scan.
-
-The options become a library :class:`ScanRequest`; :class:`TerminalObserver` shows the wait for
-IAM's report and the accounts' progress on standard error.
-"""
+"""The scan options of ``scan`` and ``plan``, turned into a library :class:`ScanRequest`."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,13 +10,11 @@ import click
 from click.core import ParameterSource
 
 from stalecreds.accounts.parallel import DEFAULT_MAX_WORKERS
-from stalecreds.accounts.selection import Account
 from stalecreds.aws.live_options import DEFAULT_ROLE_NAME, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS
 from stalecreds.cli.common import Timestamp
 from stalecreds.errors import RequestError
 from stalecreds.rules.exemptions import DEFAULT_TAG_KEY
 from stalecreds.rules.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds
-from stalecreds.workflows.progress import QuietObserver
 from stalecreds.workflows.scan import ScanRequest
 
 MAX_AGE_LIMIT_DAYS = 36_500
@@ -250,59 +243,3 @@ def refuse_overwriting_report(request: ScanRequest, output: Path | None) -> None
     """Raise a usage error when ``output`` would overwrite or join the reports being read."""
     if output is not None and request.overwrites_report(output):
         raise click.UsageError(f"--output {output} would overwrite or join the reports it reads")
-
-
-class TerminalObserver(QuietObserver):
-    """A scan's progress on standard error: the wait for IAM's report, and the accounts.
-
-    The progress bar of accounts done and failed is drawn only when standard error is a
-    terminal.
-    """
-
-    def __init__(self) -> None:
-        self._progress: Any = None
-        self._task: Any = None
-        self._failed = 0
-
-    def report_waiting(self, state: str) -> None:
-        """Say that the scan waits for IAM's credential report."""
-        click.echo(f"stalecreds: waiting for the credential report ({state})", err=True)
-
-    def accounts_started(self, total: int) -> None:
-        """Start a progress bar (transient) when standard error is a terminal."""
-        if not sys.stderr.isatty():
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self._failed = 0
-        self._progress = Progress(
-            TextColumn("accounts"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._task = self._progress.add_task("scan", total=total, failed=0)
-        self._progress.start()
-
-    def account_done(self, account: Account, ok: bool) -> None:
-        """Advance the bar."""
-        if self._progress is None:
-            return
-        self._failed += 0 if ok else 1
-        self._progress.update(self._task, advance=1, failed=self._failed)
-
-    def accounts_finished(self) -> None:
-        """Remove the bar."""
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
