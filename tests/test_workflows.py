@@ -332,3 +332,51 @@ def test_a_path_object_names_the_file_like_a_string(tmp_path):
     with run_scan(ScanRequest(report=Path(path), as_of=AS_OF)) as result:
         assert result.source.name == str(path)
         assert [a.finding for a in result] == [True]
+
+
+# --- errors: one tree, one exit code each -----------------------------------------------------
+
+
+def test_a_missing_profile_is_a_config_error_and_exit_2(tmp_path):
+    from click.testing import CliRunner
+
+    from stalecreds.cli import main
+    from stalecreds.errors import ConfigError, StalecredsError
+
+    with pytest.raises(ConfigError) as caught, run_scan(ScanRequest(profiles=("nope",))):
+        pass
+    assert isinstance(caught.value, StalecredsError)
+    assert str(caught.value) == "AWS profile not found: nope"
+    result = CliRunner().invoke(main, ["scan", "--profile", "nope"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "stalecreds: error: AWS profile not found: nope\n",
+    )
+
+
+def test_no_history_yet_is_a_history_error_and_exit_2(tmp_path):
+    from click.testing import CliRunner
+
+    from stalecreds.cli import main
+    from stalecreds.errors import HistoryError
+
+    missing = tmp_path / "none.db"
+    with pytest.raises(HistoryError) as caught:
+        read_history(HistoryRequest(missing))
+    message = f"{missing}: no history yet; record scans with 'scan --history'"
+    assert str(caught.value) == message
+    result = CliRunner().invoke(main, ["history", "--history", str(missing)])
+    assert (result.exit_code, result.stderr) == (2, f"stalecreds: error: {message}\n")
+
+
+def test_every_error_class_is_in_the_tree():
+    from stalecreds import errors
+    from stalecreds.remediate.apply import PlanRefused as FromApply
+    from stalecreds.remediate.plan_file import PlanFormatError
+
+    assert FromApply is errors.PlanRefused  # still importable from where it was
+    assert issubclass(errors.PlanRefused, errors.PlanError)
+    assert issubclass(PlanFormatError, errors.InputError)
+    for name in ("RequestError", "ConfigError", "InputError", "PlanError", "HistoryError"):
+        assert getattr(errors, name).__bases__ == (errors.StalecredsError,)
+    assert errors.AwsError.__bases__ == (errors.StalecredsError,)
