@@ -130,3 +130,13 @@ def test_history_is_byte_identical(golden, tmp_path):
     assert recorded.stderr == f"stalecreds: recorded in the history {database}\n"
     golden("cli-history-sample.txt", table.stdout)
     golden("cli-history-sample.json", document.stdout)
+
+
+@pytest.mark.parametrize(
+    "command", ["", "scan", "plan", "apply", "undo", "merge", "history", "demo"]
+)
+def test_help_is_byte_identical(golden, command):
+    result = _invoke(*([command] if command else []), "--help")
+
+    assert result.exit_code == 0
+    golden(f"cli-help-{command or 'main'}.txt", result.stdout)
