@@ -52,7 +52,7 @@ def verdicts(result: Any) -> set[tuple[str, str, str, bool]]:
 
 
 class Recorder(QuietObserver):
-    """Every hook call, in order (account_done from the collecting thread, one at a time)."""
+    """Every hook call, in order."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
@@ -227,6 +227,11 @@ def test_a_missing_report_is_an_input_error(tmp_path):
         (ScanRequest(org=True, accounts=("111122223333",)), "give either --org or --accounts"),
         (ScanRequest(shard="1/2"), "--shard splits the accounts"),
         (ScanRequest(org=True, shard="3/2"), "--shard 3/2: K must be between 1 and N"),
+        (ScanRequest(source="apis"), "--source must be report or api, not 'apis'"),
+        (ScanRequest(recheck="never"), "--recheck must be auto or always"),
+        (ScanRequest(org=True, max_workers=0), "--max-workers must be 1 to 64"),
+        (ScanRequest(report_timeout=0.5), "--report-timeout must be at least 1 second"),
+        (ScanRequest(as_of=datetime(2025, 1, 1)), "as_of must be an aware datetime"),
     ],
 )
 def test_a_request_that_contradicts_itself_is_refused_before_any_call(request_, message):

@@ -15,7 +15,7 @@ from stalecreds.cli.common import Timestamp
 from stalecreds.errors import RequestError
 from stalecreds.rules.exemptions import DEFAULT_TAG_KEY
 from stalecreds.rules.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds
-from stalecreds.workflows.scan import ScanRequest
+from stalecreds.workflows.scan import MAX_WORKERS_LIMIT, ScanRequest
 
 MAX_AGE_LIMIT_DAYS = 36_500
 """The largest --max-age: a century (IAM began recording use in 2014)."""
@@ -141,7 +141,7 @@ _SCAN_OPTIONS = [
     click.option("--external-id", help="ExternalId for AssumeRole, when the role requires one."),
     click.option(
         "--max-workers",
-        type=click.IntRange(min=1, max=64),
+        type=click.IntRange(min=1, max=MAX_WORKERS_LIMIT),
         default=DEFAULT_MAX_WORKERS,
         show_default=True,
         help="Accounts scanned at once.",

@@ -3,8 +3,8 @@
 The library never prints. The command line passes an observer that draws a progress bar on
 standard error (when it is a terminal) and says when it waits for IAM's credential report; a
 library caller passes nothing and gets no output, or its own observer (a log, a notebook
-widget). Hooks run on the calling thread, except :meth:`Observer.account_done`, which runs on
-the thread that collects the accounts' results (one at a time).
+widget). Every hook runs on the thread that called the workflow, one call at a time (accounts
+are scanned on worker threads, but their results are collected, and told, there).
 """
 
 from __future__ import annotations

@@ -45,6 +45,8 @@ from stalecreds.workflows.progress import QUIET, Observer
 
 SAMPLE_REPORT = "sample-credential-report.json"
 """The bundled sample credential report (``--sample``), in the package's ``data`` folder."""
+MAX_WORKERS_LIMIT = 64
+"""The most accounts (or report files) scanned at once (``--max-workers``)."""
 STREAM_NAME = "<stream>"
 """How a report given as a stream without a ``report_name`` is named in messages."""
 
@@ -209,6 +211,19 @@ class ScanRequest:
                 parse_shard(self.shard)
             except ValueError as error:
                 raise RequestError(str(error)) from None
+        # What the command line's option types already guarantee, for library callers.
+        if self.source not in ("report", "api"):
+            raise RequestError(f"--source must be report or api, not {self.source!r}")
+        if self.recheck not in ("auto", "always"):
+            raise RequestError(f"--recheck must be auto or always, not {self.recheck!r}")
+        if not (1 <= self.max_workers <= MAX_WORKERS_LIMIT and 1 <= self.calls_per_account <= 32):
+            raise RequestError(
+                f"--max-workers must be 1 to {MAX_WORKERS_LIMIT} and --calls-per-account 1 to 32"
+            )
+        if self.report_timeout < 1:
+            raise RequestError("--report-timeout must be at least 1 second")
+        if self.as_of is not None and self.as_of.tzinfo is None:
+            raise RequestError("as_of must be an aware datetime (UTC)")
 
     def overwrites_report(self, output: Path) -> bool:
         """True when writing ``output`` would overwrite or join the reports being read.
