@@ -184,7 +184,7 @@ def asff_finding(
         },
         "ProductFields": _product_fields(event),
         "Resources": _resources(event, region),
-        "Compliance": {"Status": "FAILED", "RelatedRequirements": [CIS_REQUIREMENTS[event.rule]]},
+        "Compliance": _compliance(event),
         "RecordState": "ACTIVE",
         "Workflow": {"Status": "NEW"},
     }
@@ -194,3 +194,11 @@ def render_asff(scan: ScanOutput, out: TextIO) -> None:
     """Write the ASFF findings of ``scan`` to ``out`` as a JSON array (``[]`` when none)."""
     as_of = scan.as_of
     write_json_array((asff_finding(event, as_of) for event in scan_finding_events(scan)), out)
+
+
+def _compliance(event: FindingEvent) -> dict[str, object]:
+    """``Compliance``: FAILED, with the CIS recommendation of the rule when it has one."""
+    requirement = CIS_REQUIREMENTS.get(event.rule)
+    if requirement is None:
+        return {"Status": "FAILED"}
+    return {"Status": "FAILED", "RelatedRequirements": [requirement]}

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.formats.console import text_console
-from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
+from stalecreds.model import AccessKey, CredentialKind, MfaDevice, SigningCertificate
 from stalecreds.rules.assessment import Assessment, FindingRule
 from stalecreds.rules.verdicts import Verdict
 from stalecreds.wording import plural
@@ -32,6 +32,7 @@ _KIND_ORDER = {
     CredentialKind.PASSWORD: 0,
     CredentialKind.ACCESS_KEY: 1,
     CredentialKind.SIGNING_CERTIFICATE: 2,
+    CredentialKind.MFA_DEVICE: 3,
 }
 
 
@@ -41,7 +42,10 @@ def _credential_label(assessment: Assessment) -> str:
         name = credential.access_key_id or f"access key {credential.slot}"
         return f"{name} ({credential.status.value})"
     if isinstance(credential, SigningCertificate):
-        return f"signing certificate {credential.slot} ({credential.status.value})"
+        name = credential.certificate_id or str(credential.slot)
+        return f"signing certificate {name} ({credential.status.value})"
+    if isinstance(credential, MfaDevice):
+        return f"MFA device {credential.serial_number}"
     return "root password" if assessment.owner.is_root else "password"
 
 
