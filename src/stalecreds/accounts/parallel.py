@@ -70,10 +70,13 @@ class AccountOutcome(NamedTuple):
     failure: AccountFailure | None
 
 
+_ASSUME_STEPS = {"sts:AssumeRole": "assume-role", "sts:AssumeRoot": "assume-root"}
+
+
 def failure_from(error: StalecredsError, step: str) -> AccountFailure:
     """An :class:`AccountFailure` from an error raised while scanning one account."""
     if isinstance(error, AwsError):
-        failed_step = "assume-role" if error.action == "sts:AssumeRole" else step
+        failed_step = _ASSUME_STEPS.get(error.action, step)
         return AccountFailure(failed_step, error.action, error.code, error.message)
     if isinstance(error, InputError):
         # The code is the documented error class (errors.py): InputError or ReportFormatError.

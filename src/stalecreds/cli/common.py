@@ -105,6 +105,7 @@ class ScanRequest(NamedTuple):
     max_workers: int
     calls_per_account: int
     shard: str | None
+    root_access: bool = False
 
     @property
     def live(self) -> bool:
@@ -272,6 +273,12 @@ _SCAN_OPTIONS = [
         "matrix; combine the JSON results with 'stalecreds merge'.",
     ),
     click.option(
+        "--root-access",
+        is_flag=True,
+        help="With --org: also read each member account's root credentials through "
+        "centralized root access (sts:AssumeRoot from the management account).",
+    ),
+    click.option(
         "--all-key-ids",
         is_flag=True,
         help="Look up the ID of every access key, not only of keys that are not in use.",
@@ -346,6 +353,8 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
             )
     if request.ou and not request.org:
         raise click.UsageError("--ou needs --org")
+    if request.root_access and not request.org:
+        raise click.UsageError("--root-access needs --org (member accounts of an Organization)")
     listed = bool(request.accounts or request.accounts_file)
     if request.org and listed:
         raise click.UsageError(
@@ -504,6 +513,7 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
     rules = VerdictRules(request.as_of or now(), request.thresholds)
     options = _live_options(request, exemptions)
     shard = None if request.shard is None else parse_shard(request.shard)
+    root_note = None
     if len(request.profile) > 1:
         sessions: dict[str, object] = {}
         accounts: list[Account] = []
@@ -536,6 +546,12 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
             role_name=request.role_name,
             external_id=request.external_id,
         )
+        if request.root_access:
+            from stalecreds.accounts.root_scanner import org_root_access
+
+            scan_one, root_note = org_root_access(
+                scan_one, base, caller, organizations, rules, exemptions
+            )
     excluded = parse_account_ids(request.exclude_account, "--exclude-account")
     chosen = select_accounts(accounts, exclude=excluded, shard=shard)
     if not chosen and shard is None:  # an empty shard is a normal, empty result
@@ -549,7 +565,10 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
     source = ReportSource(
         name=f"{label}: {len(chosen)} accounts{shard_text}", format="multi-account"
     )
-    return merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
+    merged = merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
+    if root_note is not None:
+        merged.warnings.add(None, root_note)
+    return merged
 
 
 def exit_code_for_aws(error: StalecredsError) -> int:
