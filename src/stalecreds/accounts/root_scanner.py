@@ -10,12 +10,14 @@ failure at step ``assume-root`` with the error code; other accounts go on.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from stalecreds.accounts.parallel import AccountScan
+from stalecreds.accounts.parallel import AccountScan, MultiAccountResult
 from stalecreds.accounts.selection import Account
 from stalecreds.model import Caller, UserCredentials
+from stalecreds.report.credential_report import WarningLog
 from stalecreds.report.scan import ScanResult, Summary
 from stalecreds.rules.assessment import assess
 from stalecreds.rules.exemptions import Exemptions
@@ -104,3 +106,11 @@ def add_root(result: AccountScan, root: UserCredentials, rules: VerdictRules) ->
         result.warnings,
         result.errors,
     )
+
+
+def warn_first(result: MultiAccountResult, message: str) -> MultiAccountResult:
+    """``result`` with ``message`` as its first warning (shown before the accounts' own)."""
+    warnings = WarningLog()
+    warnings.add(None, message)
+    warnings.extend(result.warnings)
+    return dataclasses.replace(result, warnings=warnings)

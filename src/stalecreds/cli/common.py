@@ -567,7 +567,9 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions) -> ScanOutput:
     )
     merged = merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
     if root_note is not None:
-        merged.warnings.add(None, root_note)
+        from stalecreds.accounts.root_scanner import warn_first
+
+        merged = warn_first(merged, root_note)
     return merged
 
 

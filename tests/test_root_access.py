@@ -1,0 +1,202 @@
+"""Member accounts' root credentials through centralized root access (issue 15).
+
+An Organization of 10 member accounts on the moto server, behind
+:class:`tests.root_access_proxy.RootAccessProxy` (the test layer that answers
+``sts:AssumeRoot``, ``iam:ListOrganizationsFeatures`` and the root-scoped IAM calls, which moto
+does not implement; everything else is moto over HTTP):
+
+* ``root-pw``: the root has a password (set 2020-02-01, last sign-in 2024-01-10) and an MFA device;
+* ``root-key``: the root has an Active access key (created 2021-01-01, last used 2025-05-20 in
+  s3) and an Inactive one (created 2019-01-01, never used);
+* ``root-cert``: the root has an Active signing certificate;
+* ``refuser``: ``AssumeRoot`` is refused (AccessDenied);
+* six more members whose roots have no credentials; one of them (``member-0``) has an IAM user
+  ``carol`` with a password last used 2024-06-01 (an unused-credential finding).
+
+The management account (moto's default, the caller) has a root fixture with a key too: it must
+never be touched. Judged as of 2025-06-01 with 90-day windows (they start 2025-03-03).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from stalecreds.cli import main
+from tests.conftest import MOTO_ACCOUNT_ID, moto_post
+from tests.org_helpers import Organization, member_iam, new_session, seed_member_user
+from tests.root_access_proxy import AUDIT, DELETE, RootAccessProxy, RootFixture, RootKey
+
+AS_OF = "2025-06-01T00:00:00+00:00"
+MEMBERS = ("root-pw", "root-key", "root-cert", "refuser", *(f"member-{n}" for n in range(6)))
+MFA_SERIAL = "arn:aws:iam::{}:mfa/root-account-mfa-device"
+
+
+def at(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+@pytest.fixture
+def proxy(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[RootAccessProxy]:
+    moto_post(f"{moto_server}/moto-api/reset")
+    layer = RootAccessProxy(moto_server)
+    url = layer.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    try:
+        yield layer
+    finally:
+        layer.stop()
+
+
+def seed(proxy: RootAccessProxy) -> SimpleNamespace:
+    session = new_session()
+    org = Organization(session)
+    ids = {name: org.add_account(name) for name in MEMBERS}
+    for account_id in ids.values():
+        proxy.roots[account_id] = RootFixture(at(2019, 6, 1))
+    proxy.roots[ids["root-pw"]] = RootFixture(
+        at(2019, 6, 1),
+        password=at(2020, 2, 1),
+        password_used=at(2024, 1, 10),
+        mfa={MFA_SERIAL.format(ids["root-pw"]): at(2020, 2, 2)},
+    )
+    proxy.roots[ids["root-key"]] = RootFixture(
+        at(2019, 6, 1),
+        keys={
+            "AKIAROOTKEYACTIVE001": RootKey(at(2021, 1, 1), used=at(2025, 5, 20)),
+            "AKIAROOTKEYINACTIVE1": RootKey(at(2019, 1, 1), status="Inactive"),
+        },
+    )
+    proxy.roots[ids["root-cert"]] = RootFixture(
+        at(2019, 6, 1), certificates={"CERTROOT0000000000000000001": ("Active", at(2022, 3, 1))}
+    )
+    proxy.roots[MOTO_ACCOUNT_ID] = RootFixture(
+        at(2015, 1, 1), keys={"AKIAMANAGEMENTROOT01": RootKey(at(2016, 1, 1))}
+    )
+    proxy.refuse.add(ids["refuser"])
+    seed_member_user(
+        member_iam(session, ids["member-0"]),
+        ids["member-0"],
+        "carol",
+        created=at(2023, 1, 1),
+        password=True,
+        password_used=at(2024, 6, 1),
+    )
+    return SimpleNamespace(ids=ids, names={v: k for k, v in ids.items()})
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), prog_name="stalecreds")
+
+
+def scan(*extra: str) -> Any:
+    return run("scan", "--org", "--as-of", AS_OF, "--format", "json", "--max-workers", "4", *extra)
+
+
+def roots(document: dict[str, Any], names: dict[str, str]) -> set[tuple[Any, ...]]:
+    return {
+        (
+            names.get(c["account_id"], c["account_id"]),
+            c["kind"],
+            c["access_key_id"],
+            c["status"],
+            c["verdict"],
+            tuple(c["finding_rules"]),
+        )
+        for c in document["credentials"]
+        if c["is_root"]
+    }
+
+
+PRESENT = "root-credentials-present"
+EXPECTED_ROOTS = {
+    ("root-pw", "password", None, None, "unused", (PRESENT,)),
+    ("root-pw", "mfa_device", None, None, "untracked", (PRESENT,)),
+    (
+        "root-key",
+        "access_key",
+        "AKIAROOTKEYACTIVE001",
+        "Active",
+        "in_use",
+        ("root-access-key", PRESENT),
+    ),
+    ("root-key", "access_key", "AKIAROOTKEYINACTIVE1", "Inactive", "never_used", (PRESENT,)),
+    ("root-cert", "signing_certificate", None, "Active", "untracked", (PRESENT,)),
+}
+
+
+def test_root_access_scan_lists_member_root_credentials_as_findings(proxy):
+    org = seed(proxy)
+    result = scan("--root-access")
+    assert result.exit_code == 4, result.stderr  # one account failed
+    document = json.loads(result.stdout)
+    assert roots(document, org.names) == EXPECTED_ROOTS
+    # The IAM user of a member account is scanned as before (through the role).
+    carol = [c for c in document["credentials"] if c["user"] == "carol"]
+    assert [(c["verdict"], c["finding_rules"]) for c in carol] == [
+        ("unused", ["unused-credential"])
+    ]
+    rows = {org.names.get(r["account_id"], "management"): r for r in document["accounts"]}
+    assert rows["refuser"]["status"] == "failed"
+    assert rows["refuser"]["error"] == {
+        "step": "assume-root",
+        "action": "sts:AssumeRoot",
+        "code": "AccessDenied",
+        "message": f"User is not authorized to perform: sts:AssumeRoot on resource: "
+        f"{org.ids['refuser']}",
+    }
+    assert {n: r["status"] for n, r in rows.items() if n != "refuser"} == dict.fromkeys(
+        [n for n in (*MEMBERS, "management") if n != "refuser"], "scanned"
+    )
+    assert (
+        f"stalecreds: account {org.ids['refuser']} (refuser) failed at assume-root: "
+        "sts:AssumeRoot AccessDenied: " in result.stderr
+    )
+    # The management account's root is never touched: no AssumeRoot for it, no root row.
+    assume = [c for c in proxy.calls if c.action == "AssumeRoot"]
+    assert sorted(c.account_id for c in assume) == sorted(org.ids.values())
+    assert all(c.task == AUDIT for c in assume)
+    assert all(c.form["DurationSeconds"] == "900" for c in assume)
+    assert all(
+        c.form["TaskPolicyArn.arn"]
+        == "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+        for c in assume
+    )
+    assert MOTO_ACCOUNT_ID not in {c.account_id for c in proxy.calls}
+    # Root-scoped calls only (no UserName), and only reads.
+    root_calls = [c for c in proxy.calls if c.task is not None and c.action != "AssumeRoot"]
+    assert root_calls
+    assert all("UserName" not in c.form and c.task == AUDIT for c in root_calls)
+    assert not any(c.task == DELETE for c in proxy.calls)
+
+
+def test_root_access_with_the_feature_disabled_reads_no_root_and_says_why(proxy):
+    org = seed(proxy)
+    proxy.enabled = False
+    result = scan("--root-access")
+    assert result.exit_code == 1, result.stderr  # carol's finding; no account failed
+    document = json.loads(result.stdout)
+    assert roots(document, org.names) == set()
+    assert proxy.actions() == ["ListOrganizationsFeatures"]
+    assert "centralized root credentials management is not enabled" in result.stderr
+    assert all(r["status"] == "scanned" for r in document["accounts"])
+
+
+def test_without_root_access_no_root_is_read(proxy):
+    org = seed(proxy)
+    result = scan()
+    assert result.exit_code == 1, result.stderr
+    assert roots(json.loads(result.stdout), org.names) == set()
+    assert proxy.calls == []
+
+
+def test_root_access_needs_org():
+    result = run("scan", "--root-access", "--accounts", "111122223333")
+    assert result.exit_code == 2
+    assert "--root-access needs --org" in result.stderr
