@@ -37,7 +37,12 @@ from stalecreds.remediate.journal import (
     load_journal,
     step_outcomes,
 )
-from stalecreds.remediate.plan import DEFAULT_QUARANTINE_DAYS, PlanPolicy, build_plan
+from stalecreds.remediate.plan import (
+    DEFAULT_QUARANTINE_DAYS,
+    PlanPolicy,
+    apply_question,
+    build_plan,
+)
 from stalecreds.remediate.plan_file import plan_from_json, plan_to_json
 from stalecreds.wording import plural
 
@@ -85,12 +90,20 @@ from stalecreds.wording import plural
     metavar="DAYS",
     help="An Inactive, unused key is planned for deletion after this many days inactive.",
 )
+@click.option(
+    "--include-root",
+    is_flag=True,
+    help="With --org --root-access: plan to delete every root credential of the member "
+    "accounts (password, access keys, signing certificates; MFA devices deactivated). Not "
+    "undoable.",
+)
 def plan(
     out_path: Path,
     key_action: str,
     password_action: str,
     quarantine_days: int,
     history_path: str | None,
+    include_root: bool,
     **options: Any,
 ) -> None:
     """Plan remedies for the findings of a scan, for review before 'stalecreds apply'.
@@ -100,6 +113,8 @@ def plan(
     lists on more than one row; each is listed with the reason.
     """
     request = scan_request(options)
+    if include_root and not request.root_access:
+        raise click.UsageError("--include-root needs --org --root-access")
     refuse_overwriting_report(request, out_path)
     with handle_errors():
         caller = _caller(request.single_profile, request.region) if request.live else None
@@ -112,7 +127,9 @@ def plan(
             created=made,
             as_of=result.as_of,
             thresholds=result.thresholds,
-            policy=PlanPolicy(key_action, password_action, quarantine_days, request.exempt_tag),
+            policy=PlanPolicy(
+                key_action, password_action, quarantine_days, request.exempt_tag, include_root
+            ),
             caller=caller,
             deactivated_at=_stopped_working(history_path),
         )
@@ -200,8 +217,7 @@ def apply(
         if not the_plan.steps:
             sys.exit(EXIT_OK)
         if not dry_run and not yes:
-            accounts = the_plan.account_id or "several accounts"
-            _confirm(f"Apply {plural(len(the_plan.steps), 'step')} to {accounts}?")
+            _confirm(apply_question(the_plan))
         previous = step_outcomes(contents.records)
         applier_journal = None if dry_run else Journal(journal_file)
         try:
@@ -305,7 +321,8 @@ def _apply_by_account(
 
     by_account: dict[str, list[Any]] = {}
     for step in the_plan.steps:
-        by_account.setdefault(step.account_id, []).append(step)
+        if not step.action.root:  # root steps go through AssumeRoot, below
+            by_account.setdefault(step.account_id, []).append(step)
     results: list[Any] = []
     for account_id, steps in by_account.items():
         account_session_ = session
@@ -326,6 +343,13 @@ def _apply_by_account(
                 continue
         applier = Applier(iam_client(account_session_), account_caller, journal)
         results += applier.apply(the_plan._replace(steps=tuple(steps)), previous, dry_run=dry_run)
+    root_steps = [step for step in the_plan.steps if step.action.root]
+    if root_steps:
+        from stalecreds.remediate.root_apply import apply_root_steps
+
+        results += apply_root_steps(
+            the_plan, root_steps, session, caller, journal, previous, dry_run
+        )
     return results
 
 

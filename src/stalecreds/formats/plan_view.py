@@ -36,7 +36,10 @@ def _console(out: TextIO) -> Console:
 def _target(step: Step) -> str:
     if step.access_key_id is not None:
         return f"access key {step.access_key_id}"
-    return "console password"
+    if step.credential_id is not None:
+        kind = "MFA device" if step.kind.value == "mfa_device" else "signing certificate"
+        return f"{kind} {step.credential_id}"
+    return "root password" if step.action.root else "console password"
 
 
 def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
