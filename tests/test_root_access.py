@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -36,6 +37,7 @@ from tests.root_access_proxy import AUDIT, DELETE, RootAccessProxy, RootFixture,
 AS_OF = "2025-06-01T00:00:00+00:00"
 MEMBERS = ("root-pw", "root-key", "root-cert", "refuser", *(f"member-{n}" for n in range(6)))
 MFA_SERIAL = "arn:aws:iam::{}:mfa/root-account-mfa-device"
+CERT_ID = "CERTROOT0000000000000000001"
 
 
 def at(year: int, month: int, day: int) -> datetime:
@@ -200,3 +202,140 @@ def test_root_access_needs_org():
     result = run("scan", "--root-access", "--accounts", "111122223333")
     assert result.exit_code == 2
     assert "--root-access needs --org" in result.stderr
+
+
+# --- plan and apply ------------------------------------------------------------------------------
+
+
+def plan_cli(tmp_path: Path, *extra: str) -> tuple[Any, dict[str, Any]]:
+    out = tmp_path / "plan.json"
+    result = run("plan", "--org", "--root-access", "--as-of", AS_OF, "--out", str(out), *extra)
+    return result, json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+
+
+def journal_outcomes(path: Path) -> dict[str, tuple[str, str]]:
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return {r["step_id"]: (r["outcome"], r["detail"]) for r in records if r["event"] == "step-end"}
+
+
+def step_ids(org: SimpleNamespace) -> dict[str, str]:
+    pw, key, cert = org.ids["root-pw"], org.ids["root-key"], org.ids["root-cert"]
+    return {
+        "password": f"{pw}/<root_account>/password/delete-root-login-profile",
+        "mfa": f"{pw}/<root_account>/{MFA_SERIAL.format(pw)}/deactivate-root-mfa-device",
+        "active": f"{key}/<root_account>/AKIAROOTKEYACTIVE001/delete-root-access-key",
+        "inactive": f"{key}/<root_account>/AKIAROOTKEYINACTIVE1/delete-root-access-key",
+        "cert": f"{cert}/<root_account>/{CERT_ID}/delete-root-signing-certificate",
+    }
+
+
+def test_plan_without_include_root_lists_root_credentials_as_excluded(proxy, tmp_path):
+    org = seed(proxy)
+    result, plan = plan_cli(tmp_path)
+    assert result.exit_code == 4, result.stderr  # the refusing account could not be scanned
+    assert [s["user"] for s in plan["steps"]] == ["carol"]
+    root_reasons = {e["reason"] for e in plan["excluded"] if e["user"] == "<root_account>"}
+    assert root_reasons == {
+        "a member account's root credential: plan with --root-access --include-root to delete "
+        "it through centralized root access (not undoable)"
+    }
+    assert len([e for e in plan["excluded"] if e["user"] == "<root_account>"]) == 5
+    assert "include_root" not in plan["policy"]
+    assert not any(c.task == DELETE for c in proxy.calls)
+    assert org.ids["refuser"] not in {s["account_id"] for s in plan["steps"]}
+
+
+def test_include_root_needs_root_access():
+    result = run("plan", "--org", "--include-root", "--out", "never-written.json")
+    assert result.exit_code == 2
+    assert "--include-root needs --org --root-access" in result.stderr
+
+
+def test_plan_then_apply_removes_exactly_the_planned_root_credentials(proxy, tmp_path):
+    org = seed(proxy)
+    result, plan = plan_cli(tmp_path, "--include-root")
+    assert result.exit_code == 4, result.stderr
+    ids = step_ids(org)
+    root_steps = {s["step_id"]: s for s in plan["steps"] if s["user"] == "<root_account>"}
+    assert set(root_steps) == set(ids.values())
+    assert plan["policy"]["include_root"] is True
+    assert root_steps[ids["cert"]]["credential_id"] == "CERTROOT0000000000000000001"
+    assert root_steps[ids["mfa"]]["credential_id"] == MFA_SERIAL.format(org.ids["root-pw"])
+    assert root_steps[ids["active"]]["access_key_id"] == "AKIAROOTKEYACTIVE001"
+    assert "credential_id" not in root_steps[ids["active"]]
+    assert [s["user"] for s in plan["steps"] if s["user"] != "<root_account>"] == ["carol"]
+    # Planning read only: nothing was deleted yet.
+    assert not any(c.task == DELETE for c in proxy.calls)
+    assert proxy.roots[org.ids["root-pw"]].password is not None
+
+    journal = tmp_path / "journal.jsonl"
+    applied = run("apply", str(tmp_path / "plan.json"), "--yes", "--journal", str(journal))
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    outcomes = journal_outcomes(journal)
+    assert {step: outcomes[step][0] for step in ids.values()} == dict.fromkeys(
+        ids.values(), "applied"
+    )
+    assert [o for s, o in outcomes.items() if s not in ids.values()] == [
+        ("applied", "console password (login profile) deleted")
+    ]
+    for name in ("root-pw", "root-key", "root-cert"):
+        assert proxy.roots[org.ids[name]].empty, name
+    # Every other root is as it was; the management root was never reached.
+    assert proxy.roots[MOTO_ACCOUNT_ID].keys
+    assert MOTO_ACCOUNT_ID not in {c.account_id for c in proxy.calls}
+    deletes = [c for c in proxy.calls if c.task == DELETE and c.action != "AssumeRoot"]
+    assert sorted(c.action for c in deletes) == [
+        "DeactivateMFADevice",
+        "DeleteAccessKey",
+        "DeleteAccessKey",
+        "DeleteLoginProfile",
+        "DeleteSigningCertificate",
+    ]
+    assert all("UserName" not in c.form for c in deletes)
+    records = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+    assert {r["credential_id"] for r in records if r.get("step_id") == ids["mfa"]} == {
+        MFA_SERIAL.format(org.ids["root-pw"])
+    }
+
+    # Undo cannot bring root credentials back, and says how a root password comes back.
+    undone = run("undo", str(journal), "--yes")
+    assert undone.exit_code == 0, undone.stdout + undone.stderr
+    assert "root password recovery" in " ".join(undone.stdout.split())
+
+
+def test_apply_skips_a_root_key_deleted_or_used_since_the_plan(proxy, tmp_path):
+    org = seed(proxy)
+    result, _ = plan_cli(tmp_path, "--include-root")
+    assert result.exit_code == 4, result.stderr
+    keys = proxy.roots[org.ids["root-key"]].keys
+    del keys["AKIAROOTKEYINACTIVE1"]  # deleted by someone else in between
+    keys["AKIAROOTKEYACTIVE001"].used = datetime.now(UTC).replace(microsecond=0)  # used since
+    journal = tmp_path / "journal.jsonl"
+    applied = run("apply", str(tmp_path / "plan.json"), "--yes", "--journal", str(journal))
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    outcomes = journal_outcomes(journal)
+    ids = step_ids(org)
+    assert outcomes[ids["inactive"]] == (
+        "skipped",
+        "root access key AKIAROOTKEYINACTIVE1 no longer exists",
+    )
+    outcome, detail = outcomes[ids["active"]]
+    assert outcome == "skipped"
+    assert detail.startswith("root access key AKIAROOTKEYACTIVE001 was used ")
+    assert detail.endswith(", after the scan the plan was made from")
+    assert list(keys) == ["AKIAROOTKEYACTIVE001"]  # still there
+    assert outcomes[ids["password"]][0] == outcomes[ids["cert"]][0] == "applied"
+    assert not any(c.action == "DeleteAccessKey" and c.task == DELETE for c in proxy.calls)
+
+
+def test_a_root_step_in_a_plan_without_include_root_is_refused(proxy, tmp_path):
+    org = seed(proxy)
+    plan_cli(tmp_path, "--include-root")
+    path = tmp_path / "plan.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    del document["policy"]["include_root"]  # edited: root steps without include_root
+    path.write_text(json.dumps(document), encoding="utf-8")
+    applied = run("apply", str(path), "--yes", "--journal", str(tmp_path / "j.jsonl"))
+    assert applied.exit_code == 2
+    assert "which only a plan made with --include-root does" in applied.stderr
+    assert proxy.roots[org.ids["root-pw"]].password is not None
