@@ -15,15 +15,18 @@ answers exactly those, and forwards every other request to the moto server uncha
   :class:`RootFixture` (the member's root user): only the calls of the session's task policy,
   only without ``UserName`` (``AccessDenied`` otherwise), as AWS's task policies allow.
 
-Every answered call is recorded in :attr:`RootAccessProxy.calls`.
+Every answered call is recorded in :attr:`RootAccessProxy.calls`, every forwarded one in
+:attr:`RootAccessProxy.forwarded`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -103,6 +106,10 @@ class RootAccessProxy:
         self.roots: dict[str, RootFixture] = {}
         self.calls: list[Call] = []
         self.sessions: dict[str, tuple[str, str, datetime]] = {}
+        self.forwarded: list[tuple[str, str, str]] = []
+        """Requests passed on to moto: (access key ID, service, action)."""
+        self.lifetime = 900
+        """Seconds a root session lasts at most (less, to see botocore renew it)."""
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -167,6 +174,9 @@ class RootAccessProxy:
             session = self.sessions.get(key_id)
         if service == "iam" and session is not None:
             return self._root_call(session, action, form)
+        target = headers.get("X-Amz-Target", "")  # JSON protocols (Organizations)
+        with self._lock:
+            self.forwarded.append((key_id, service, action or target.rpartition(".")[2]))
         return self._forward(path, headers, body)
 
     def _record(self, action: str, account_id: str, task: str | None, form: dict[str, str]) -> None:
@@ -233,7 +243,7 @@ class RootAccessProxy:
             name: re.search(f"<{name}>([^<]*)</{name}>", text).group(1)  # type: ignore[union-attr]
             for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")
         }
-        expires = datetime.now(UTC) + timedelta(seconds=duration)
+        expires = datetime.now(UTC) + timedelta(seconds=min(duration, self.lifetime))
         with self._lock:
             self.sessions[values["AccessKeyId"]] = (account_id, task, expires)
         credentials = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in values.items())
@@ -349,6 +359,20 @@ class RootAccessProxy:
                 return _error(IAM_XMLNS, 404, "NoSuchEntity", "The MFA device does not exist")
             return _ok(IAM_XMLNS, action, "")
         return _error(IAM_XMLNS, 400, "InvalidAction", f"{action} is not answered by the proxy")
+
+
+@contextlib.contextmanager
+def proxy_in_front_of(moto_server: str, monkeypatch: Any) -> Iterator[RootAccessProxy]:
+    """Reset moto, start a proxy in front of it and point ``AWS_ENDPOINT_URL`` at the proxy."""
+    from tests.conftest import moto_post
+
+    moto_post(f"{moto_server}/moto-api/reset")
+    layer = RootAccessProxy(moto_server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", layer.start())
+    try:
+        yield layer
+    finally:
+        layer.stop()
 
 
 def _ok(xmlns: str, action: str, result: str) -> tuple[int, dict[str, str], bytes]:

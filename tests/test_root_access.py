@@ -30,9 +30,16 @@ import pytest
 from click.testing import CliRunner
 
 from stalecreds.cli import main
-from tests.conftest import MOTO_ACCOUNT_ID, moto_post
+from tests.conftest import MOTO_ACCOUNT_ID
 from tests.org_helpers import Organization, member_iam, new_session, seed_member_user
-from tests.root_access_proxy import AUDIT, DELETE, RootAccessProxy, RootFixture, RootKey
+from tests.root_access_proxy import (
+    AUDIT,
+    DELETE,
+    RootAccessProxy,
+    RootFixture,
+    RootKey,
+    proxy_in_front_of,
+)
 
 AS_OF = "2025-06-01T00:00:00+00:00"
 MEMBERS = ("root-pw", "root-key", "root-cert", "refuser", *(f"member-{n}" for n in range(6)))
@@ -46,14 +53,8 @@ def at(year: int, month: int, day: int) -> datetime:
 
 @pytest.fixture
 def proxy(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[RootAccessProxy]:
-    moto_post(f"{moto_server}/moto-api/reset")
-    layer = RootAccessProxy(moto_server)
-    url = layer.start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    try:
+    with proxy_in_front_of(moto_server, monkeypatch) as layer:
         yield layer
-    finally:
-        layer.stop()
 
 
 def seed(proxy: RootAccessProxy) -> SimpleNamespace:
