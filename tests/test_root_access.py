@@ -340,3 +340,53 @@ def test_a_root_step_in_a_plan_without_include_root_is_refused(proxy, tmp_path):
     assert applied.exit_code == 2
     assert "which only a plan made with --include-root does" in applied.stderr
     assert proxy.roots[org.ids["root-pw"]].password is not None
+
+
+# --- the root session: regional STS, renewed before it expires --------------------------------
+
+
+def test_assume_root_goes_to_a_regional_sts_endpoint(monkeypatch):
+    import boto3
+
+    from stalecreds.aws.root_access import regional_sts
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")  # would pick the global one
+    assert regional_sts(boto3.Session(region_name="us-east-1")).meta.endpoint_url == (
+        "https://sts.us-east-1.amazonaws.com"
+    )
+    assert regional_sts(boto3.Session(region_name="eu-west-1")).meta.endpoint_url == (
+        "https://sts.eu-west-1.amazonaws.com"
+    )
+    assert regional_sts(boto3.Session()).meta.endpoint_url.startswith("https://sts.")
+
+
+def test_a_root_session_is_renewed_before_it_expires(proxy):
+    from stalecreds.aws.root_access import RootReads, root_session
+    from stalecreds.aws.session import iam_client
+
+    org = seed(proxy)
+    account_id = org.ids["root-pw"]
+    proxy.lifetime = 60  # a session closer to its end than botocore's 2-minute mandatory refresh
+    reads = RootReads(iam_client(root_session(new_session(), account_id, AUDIT, partition="aws")))
+    assert reads.login_profile() == at(2020, 2, 1)
+    assert reads.login_profile() == at(2020, 2, 1)
+    assumed = [c for c in proxy.calls if c.action == "AssumeRoot"]
+    assert len(assumed) >= 3  # the first, then one renewal before each call
+    assert {c.account_id for c in assumed} == {account_id}
+    assert not any(
+        c.action == "GetLoginProfile" and c.task is None for c in proxy.calls
+    )  # every read in a root session
+
+
+def test_a_long_session_is_not_renewed_on_every_call(proxy):
+    from stalecreds.aws.root_access import RootReads, root_session
+    from stalecreds.aws.session import iam_client
+
+    org = seed(proxy)
+    reads = RootReads(
+        iam_client(root_session(new_session(), org.ids["root-key"], AUDIT, partition="aws"))
+    )
+    for _ in range(3):
+        reads.access_keys()
+    assert proxy.actions(org.ids["root-key"]).count("AssumeRoot") == 1
