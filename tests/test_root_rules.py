@@ -60,7 +60,7 @@ def member_root(**changes: Any) -> UserCredentials:
         ),
         (SigningCertificate(1, Status.ACTIVE, datetime(2022, 1, 1, tzinfo=UTC), "CERT01"),),
         account_name="member",
-        mfa_devices=(MfaDevice(SERIAL, datetime(2020, 1, 2, tzinfo=UTC)),),
+        mfa_devices=(MfaDevice(1, SERIAL, datetime(2020, 1, 2, tzinfo=UTC)),),
         root_access=True,
     )
     return root._replace(**changes)

@@ -101,10 +101,11 @@ class SigningCertificate(NamedTuple):
 class MfaDevice(NamedTuple):
     """An MFA device of a root user (``ListMFADevices`` ``SerialNumber`` and ``EnableDate``).
 
-    ``serial_number`` is the device's ID (an ARN for a virtual device); ``enabled`` is when it
-    was enabled (aware UTC).
+    ``slot`` is its 1-based place in that listing; ``serial_number`` is the device's ID (an ARN
+    for a virtual device); ``enabled`` is when it was enabled (aware UTC).
     """
 
+    slot: int
     serial_number: str
     enabled: datetime
 

@@ -270,10 +270,14 @@ class RootReads:
         devices: list[MfaDevice] = []
         with aws_errors("iam:ListMFADevices"):
             for page in self.iam.get_paginator("list_mfa_devices").paginate():
-                devices.extend(
-                    MfaDevice(str(device["SerialNumber"]), _utc(device["EnableDate"]))
-                    for device in page["MFADevices"]
-                )
+                for device in page["MFADevices"]:
+                    devices.append(
+                        MfaDevice(
+                            len(devices) + 1,
+                            str(device["SerialNumber"]),
+                            _utc(device["EnableDate"]),
+                        )
+                    )
         return devices
 
 

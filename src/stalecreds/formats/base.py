@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Protocol
 
-from stalecreds.model import AccessKey, SigningCertificate, Status
+from stalecreds.model import AccessKey, MfaDevice, SigningCertificate, Status
 from stalecreds.report.credential_report import WarningLog
 from stalecreds.report.input import ReportSource
 from stalecreds.report.scan import RecordEncoder, Summary
@@ -120,6 +120,8 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
     elif isinstance(credential, SigningCertificate):
         slot = credential.slot
         status = credential.status
+    elif isinstance(credential, MfaDevice):
+        slot = credential.slot
     return {
         "account_id": owner.account_id,
         "account_name": owner.account_name,

@@ -79,7 +79,7 @@ def root_step(
         if credential_id is None:
             return "certificate ID unknown: scan with --root-access"
     elif isinstance(credential, MfaDevice):
-        credential_id = credential.serial_number
+        credential_id, slot = credential.serial_number, credential.slot
     return Step(
         step_id_of(owner.account_id, owner.user, key_id or credential_id, action),
         owner.account_id,
