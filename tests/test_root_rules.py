@@ -5,11 +5,13 @@ The live path (AssumeRoot through the test layer in front of moto) is in test_ro
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from stalecreds.formats import OutputFormat
 from stalecreds.formats.asff import asff_finding
 from stalecreds.formats.findings import FindingEvent, credential_part, severity
 from stalecreds.model import (
@@ -27,6 +29,9 @@ from stalecreds.remediate.actions import Action
 from stalecreds.remediate.apply import PlanRefused, check_plan
 from stalecreds.remediate.plan import PlanPolicy, apply_question, build_plan
 from stalecreds.remediate.plan_file import plan_from_json, plan_to_json
+from stalecreds.report.credential_report import WarningLog
+from stalecreds.report.input import ReportSource
+from stalecreds.report.scan import ScanResult, Summary
 from stalecreds.rules.assessment import FindingRule, assess
 from stalecreds.rules.verdicts import Thresholds, Verdict, VerdictRules
 
@@ -175,3 +180,26 @@ def test_a_root_step_for_the_plan_makers_own_account_is_refused():
     own = plan._replace(caller=CALLER._replace(account_id=MEMBER))
     with pytest.raises(PlanRefused, match="plan maker's own account"):
         check_plan(own, CALLER._replace(account_id=MEMBER), AS_OF, timedelta(hours=24))
+
+
+@pytest.mark.parametrize("chosen", list(OutputFormat), ids=str)
+def test_every_format_renders_a_member_root_with_its_ids(chosen: OutputFormat):
+    assessments = tuple(assess(member_root(), RULES))
+    summary = Summary()
+    summary.users = 1
+    for assessment in assessments:
+        summary.add(assessment)
+    source = ReportSource(name="organization", format="multi-account")
+    result = ScanResult(source, AS_OF, RULES.thresholds, assessments, summary, WarningLog())
+    out = io.StringIO()
+    chosen.renderer()(result, out)
+    text = out.getvalue()
+    if chosen is OutputFormat.ASFF or chosen is OutputFormat.OCSF:
+        assert "root-credentials-present" in text
+    if chosen in (OutputFormat.JSON, OutputFormat.CSV):
+        assert "mfa_device" in text
+    assert "AKIAROOT000000000001" in text
+    if chosen not in (OutputFormat.CSV, OutputFormat.JSON):
+        # The JSON/CSV record has no field for them (schema unchanged); the others name them.
+        assert SERIAL in text
+        assert "CERT01" in text

@@ -68,6 +68,7 @@ _ROW_BATCH = 1000
 _RULE_LABELS = {
     FindingRule.UNUSED_CREDENTIAL: "unused credential",
     FindingRule.ROOT_ACCESS_KEY: "root access key",
+    FindingRule.ROOT_CREDENTIALS_PRESENT: "root credential present",
 }
 
 
