@@ -41,6 +41,7 @@ RECORD_FIELDS = (
     "exempt",
     "exemption_reason",
     "report_line",
+    "credential_id",
 )
 """The fields of one credential, in JSON key order and CSV column order."""
 
@@ -100,14 +101,16 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
 
     Times stay aware UTC ``datetime`` objects (each format writes them as ISO 8601); ``kind``,
     ``status``, ``verdict`` and ``finding_rules`` hold ``StrEnum`` members, which compare and
-    serialise as their string values; ``days_since_*`` are whole days before ``as_of``; missing
-    values are ``None``.
+    serialise as their string values; ``days_since_*`` are whole days before ``as_of``;
+    ``credential_id`` is a signing certificate's ``CertificateId`` or an MFA device's serial
+    number when read from the API (member roots with ``--root-access``); missing values are
+    ``None``.
     """
     owner = assessment.owner
     credential = assessment.credential
     created = assessment.created
     last_used = assessment.last_used
-    region = service = slot = key_id = None
+    region = service = slot = key_id = credential_id = None
     status: Status | None = None
     if isinstance(credential, AccessKey):
         slot = credential.slot
@@ -120,8 +123,10 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
     elif isinstance(credential, SigningCertificate):
         slot = credential.slot
         status = credential.status
+        credential_id = credential.certificate_id
     elif isinstance(credential, MfaDevice):
         slot = credential.slot
+        credential_id = credential.serial_number
     return {
         "account_id": owner.account_id,
         "account_name": owner.account_name,
@@ -147,4 +152,5 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
         "exempt": owner.exemption is not None,
         "exemption_reason": owner.exemption,
         "report_line": owner.line,
+        "credential_id": credential_id,
     }
