@@ -16,6 +16,9 @@ from typing import Any
 
 from stalecreds.accounts.parallel import AccountScan, MultiAccountResult
 from stalecreds.accounts.selection import Account
+from stalecreds.aws.assume import partition_of
+from stalecreds.aws.root_access import member_root_reader, organization_root_features
+from stalecreds.aws.session import aws_errors, iam_client
 from stalecreds.model import Caller, UserCredentials
 from stalecreds.report.credential_report import WarningLog
 from stalecreds.report.scan import ScanResult, Summary
@@ -47,10 +50,6 @@ def org_root_access(
     (``organizations:DescribeOrganization`` ``MasterAccountId``) are never read as root. Raises
     :class:`~stalecreds.errors.AwsError`.
     """
-    from stalecreds.aws.assume import partition_of
-    from stalecreds.aws.root_access import member_root_reader, organization_root_features
-    from stalecreds.aws.session import aws_errors, iam_client
-
     features = organization_root_features(iam_client(base))
     if not features.credentials_management:
         note = DISABLED_NOTE if features.note is None else f"{DISABLED_NOTE} ({features.note})"
