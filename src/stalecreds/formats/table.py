@@ -87,8 +87,9 @@ def fit_widths(columns: Sequence[_Column], width: int) -> list[int] | None:
 
     Every column is first as wide as its longest line. When that is too wide, a flexible column
     narrows to :data:`REASON_COMFORT_WIDTH`, then the wrapping columns narrow to their longest
-    word (dates onto two lines), then the flexible one to :data:`REASON_MIN_WIDTH` or its longest
-    word. ``None`` when even that does not fit: the caller stacks the rows instead.
+    word (dates onto two lines), then the flexible one to :data:`REASON_MIN_WIDTH` (where a word
+    longer than that, such as an ARN, folds). ``None`` when even that does not fit: the caller
+    stacks the rows instead.
     """
     available = width - table_overhead(len(columns))
     natural = [max(_longest_line(c.header), *map(_longest_line, c.cells)) for c in columns]
@@ -99,8 +100,8 @@ def fit_widths(columns: Sequence[_Column], width: int) -> list[int] | None:
         for i, c in enumerate(columns)
     ]
     for i, column in enumerate(columns):
-        if column.flexible:
-            least[i] = min(natural[i], max(least[i], REASON_MIN_WIDTH))
+        if column.flexible:  # a long word here (an ARN in an error) may fold
+            least[i] = min(natural[i], REASON_MIN_WIDTH)
     if sum(least) > available:
         return None
     widths = list(natural)
