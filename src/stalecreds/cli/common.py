@@ -6,6 +6,7 @@ Nothing here imports boto3 at module level: a scan of a report file must start f
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -43,6 +44,8 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_AWS_ERROR = 3
 EXIT_PARTIAL = 4
+EXIT_INTERRUPTED = 130
+"""Ctrl-C (SIGINT): 128 + 2, as shells report a process ended by it."""
 SAMPLE_REPORT = "sample-credential-report.json"
 MAX_WARNINGS_SHOWN = 10
 MAX_AGE_LIMIT_DAYS = 36_500
@@ -67,6 +70,41 @@ class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in c
         if not 1970 <= parsed.year <= 9000:
             self.fail(f"{value!r} is outside the years 1970 to 9000")
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+class Verbosity(enum.IntEnum):
+    """How much the CLI says on standard error besides results and errors."""
+
+    QUIET = -1
+    """``--quiet``: no progress bars, notes or warnings."""
+    NORMAL = 0
+    VERBOSE = 1
+    """``--verbose``: every warning, not only the first :data:`MAX_WARNINGS_SHOWN`."""
+
+
+_verbosity = Verbosity.NORMAL
+
+
+def set_verbosity(level: Verbosity) -> None:
+    """Set how much the rest of the run says (the top-level ``-q``/``-v`` options)."""
+    global _verbosity
+    _verbosity = level
+
+
+def verbosity() -> Verbosity:
+    """How much this run says (see :func:`set_verbosity`)."""
+    return _verbosity
+
+
+def note(message: str) -> None:
+    """Print ``stalecreds: message`` to standard error, unless ``--quiet``."""
+    if _verbosity >= Verbosity.NORMAL:
+        click.echo(f"stalecreds: {message}", err=True)
+
+
+def stdout_if_dash(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """An ``-o/--output`` callback: ``-`` means standard output (``None``), as usual for CLIs."""
+    return None if value is not None and str(value) == "-" else value
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -429,7 +467,7 @@ def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
     def on_wait(state: str) -> None:
         if state not in announced:
             announced.add(state)
-            click.echo(f"stalecreds: waiting for the credential report ({state})", err=True)
+            note(f"waiting for the credential report ({state})")
 
     options = _live_options(request, exemptions)
     iam = iam_client(make_session(request.single_profile, request.region))
@@ -451,7 +489,7 @@ def _live_options(request: ScanRequest, exemptions: Exemptions) -> LiveScanOptio
 
 def _progress(total: int) -> tuple[Callable[[Account, bool], None], Callable[[], None]]:
     """A progress bar on standard error (only when it is a terminal): accounts done and failed."""
-    if not sys.stderr.isatty():
+    if not sys.stderr.isatty() or _verbosity is Verbosity.QUIET:
         return (lambda account, ok: None), (lambda: None)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -597,15 +635,21 @@ def emit_html(result: ScanOutput, output: Path | None, history: list[TrendPoint]
 
 
 def show_warnings(result: ScanOutput) -> None:
-    """Print the first warnings of a scan to standard error, and how many more there are."""
+    """Print the first warnings of a scan to standard error, and how many more there are.
+
+    All that the scan kept with ``--verbose``; none with ``--quiet``.
+    """
+    if _verbosity is Verbosity.QUIET:
+        return
     log = result.warnings
+    shown = len(log.items) if _verbosity is Verbosity.VERBOSE else MAX_WARNINGS_SHOWN
     # Warnings of several accounts or report files name their own (multi_account.merge).
     label = "" if result.source.format in ("folder", "multi-account") else result.source.label
-    for warning in log.items[:MAX_WARNINGS_SHOWN]:
+    for warning in log.items[:shown]:
         where = f"{label}, line {warning.line}" if warning.line is not None else label
         text = f"{where}: {warning.message}" if where else warning.message
         click.echo(f"stalecreds: warning: {printable(text)}", err=True)
-    hidden = len(log) - min(len(log.items), MAX_WARNINGS_SHOWN)
+    hidden = len(log) - min(len(log.items), shown)
     if hidden:
         click.echo(
             f"stalecreds: warning: {plural(hidden, 'more warning')} (listed in the JSON output)",

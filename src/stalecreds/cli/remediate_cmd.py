@@ -18,6 +18,7 @@ from stalecreds.cli.common import (
     emit,
     fail,
     handle_errors,
+    note,
     now,
     refuse_overwriting_report,
     report_failures,
@@ -45,12 +46,20 @@ from stalecreds.wording import plural
 @click.command()
 @scan_options
 @click.option(
-    "--out",
+    "--output",
+    "-o",
     "out_path",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the plan (JSON) to FILE, atomically.",
+    help="Write the plan (JSON) to FILE, atomically (- for standard output; the plan's table "
+    "then goes to standard error). Required.",
+)
+@click.option(
+    "--out",
+    "old_out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    hidden=True,
+    help="The former name of --output.",
 )
 @click.option(
     "--key-action",
@@ -86,7 +95,8 @@ from stalecreds.wording import plural
     help="An Inactive, unused key is planned for deletion after this many days inactive.",
 )
 def plan(
-    out_path: Path,
+    out_path: Path | None,
+    old_out_path: Path | None,
     key_action: str,
     password_action: str,
     quarantine_days: int,
@@ -99,8 +109,15 @@ def plan(
     verdicts other than unused and never_used, keys whose ID is unknown, and users the report
     lists on more than one row; each is listed with the reason.
     """
+    if out_path is not None and old_out_path is not None and out_path != old_out_path:
+        raise click.UsageError("give --output (or its old name --out) once")
+    out_path = out_path or old_out_path
+    if out_path is None:
+        raise click.UsageError("Missing option '-o' / '--output' (the plan file; - for stdout).")
+    to_stdout = str(out_path) == "-"
     request = scan_request(options)
-    refuse_overwriting_report(request, out_path)
+    if not to_stdout:
+        refuse_overwriting_report(request, out_path)
     with handle_errors():
         caller = _caller(request.single_profile, request.region) if request.live else None
         with run_scan(request) as result:
@@ -119,14 +136,12 @@ def plan(
     show_warnings(result)
     failures = report_failures(result)
     text = plan_to_json(the_plan)
-    emit(lambda out: out.write(text), out_path, streams=True)
+    emit(lambda out: out.write(text), None if to_stdout else out_path, streams=True)
     from stalecreds.formats.plan_view import render_plan
 
-    render_plan(the_plan, sys.stdout)
-    click.echo(
-        f"stalecreds: wrote the plan to {out_path}; review it, then: stalecreds apply {out_path}",
-        err=True,
-    )
+    render_plan(the_plan, sys.stderr if to_stdout else sys.stdout)
+    if not to_stdout:
+        note(f"wrote the plan to {out_path}; review it, then: stalecreds apply {out_path}")
     if failures:
         click.echo(
             f"stalecreds: {plural(len(failures), 'account')} could not be scanned: nothing is "
@@ -184,7 +199,7 @@ def apply(
     planned, 3 when any failed.
     """
     from stalecreds.aws.session import make_session
-    from stalecreds.formats.plan_view import render_plan, render_results
+    from stalecreds.formats.plan_view import apply_question, render_plan, render_results
     from stalecreds.remediate.apply import Outcome, check_plan
 
     with handle_errors():
@@ -200,14 +215,13 @@ def apply(
         if not the_plan.steps:
             sys.exit(EXIT_OK)
         if not dry_run and not yes:
-            accounts = the_plan.account_id or "several accounts"
-            _confirm(f"Apply {plural(len(the_plan.steps), 'step')} to {accounts}?")
+            _confirm(apply_question(the_plan))
         previous = step_outcomes(contents.records)
         applier_journal = None if dry_run else Journal(journal_file)
         try:
             if applier_journal is not None:
                 applier_journal.record("apply-start", plan_id=the_plan.plan_id, caller=caller.arn)
-                click.echo(f"stalecreds: journal: {journal_file}", err=True)
+                note(f"journal: {journal_file}")
             results = _apply_by_account(
                 the_plan,
                 session,
@@ -225,7 +239,7 @@ def apply(
     failed = any(result.outcome is Outcome.FAILED for result in results)
     done = (Outcome.APPLIED, Outcome.ALREADY_DONE)
     if not dry_run and any(result.outcome in done for result in results):
-        click.echo(f"stalecreds: undo with: stalecreds undo {journal_file}", err=True)
+        note(f"undo with: stalecreds undo {journal_file}")
     sys.exit(EXIT_AWS_ERROR if failed else EXIT_OK)
 
 
@@ -253,7 +267,7 @@ def undo(
     can be done instead. Exit 0 when nothing failed, 3 otherwise.
     """
     from stalecreds.aws.session import iam_client, make_session
-    from stalecreds.formats.plan_view import render_undo
+    from stalecreds.formats.plan_view import render_undo, render_undo_preview, undo_question
     from stalecreds.remediate.undo import UndoOutcome, applied_steps
     from stalecreds.remediate.undo import undo as run_undo
 
@@ -271,7 +285,8 @@ def undo(
             click.echo("stalecreds: nothing in this journal was applied, or all of it is undone")
             sys.exit(EXIT_OK)
         if not yes:
-            _confirm(f"Undo {plural(len(pending), 'applied step')} from {journal_path}?")
+            render_undo_preview(pending, sys.stdout, recreate=recreate_login_profile)
+            _confirm(undo_question(pending, recreate=recreate_login_profile))
         iam = iam_client(make_session(profile, region))
         with Journal(journal_path) as journal:
             results = run_undo(records, iam, journal, recreate_login_profile=recreate_login_profile)
@@ -359,10 +374,12 @@ def _warn_torn(path: Path, lines: tuple[int, ...]) -> None:
 
 
 def _confirm(question: str) -> None:
+    """Ask ``question``; "no" (the default) is a normal answer: say so and exit 0."""
     if not sys.stdin.isatty():
         fail("no terminal to confirm on: pass --yes to proceed without a prompt", EXIT_USAGE)
     if not click.confirm(question, default=False):
-        fail("cancelled; nothing was changed", EXIT_USAGE)
+        click.echo("stalecreds: nothing was changed", err=True)
+        sys.exit(EXIT_OK)
 
 
 def _caller(profile: str | None, region: str | None, session: Any = None) -> Caller:

@@ -20,6 +20,7 @@ from stalecreds.cli.common import (
     emit_html,
     emit_scan,
     handle_errors,
+    note,
     now,
     refuse_overwriting_report,
     report_failures,
@@ -28,8 +29,8 @@ from stalecreds.cli.common import (
     scan_options,
     scan_request,
     show_warnings,
+    stdout_if_dash,
 )
-from stalecreds.errors import StalecredsError
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.history.trend import TrendPoint, by_account, sparkline
 from stalecreds.report.scan import ReportScan
@@ -66,7 +67,8 @@ _FORMAT_OPTION = click.option(
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the result to FILE (atomically) instead of standard output.",
+    callback=stdout_if_dash,
+    help="Write the result to FILE (atomically) instead of standard output (- for it).",
 )
 @click.option(
     "--exit-zero",
@@ -152,7 +154,7 @@ def _record_history(result: ScanOutput, path: Path) -> None:
     except HistoryError as error:
         click.echo(f"stalecreds: warning: history not recorded: {error}", err=True)
         return
-    click.echo(f"stalecreds: recorded in the history {path}", err=True)
+    note(f"recorded in the history {path}")
 
 
 @click.command(name="history")
@@ -183,12 +185,19 @@ def history_command(history_path: Path | None, output_format: str) -> None:
     from stalecreds.history.store import History, default_history_path
 
     path = history_path or default_history_path()
+    credentials: list[Any] = []
+    scans: list[Any] = []
     with handle_errors():
-        if not path.exists():
-            raise StalecredsError(f"{path}: no history yet; record scans with 'scan --history'")
-        with History(path) as history:
-            credentials = history.credentials()
-            scans = history.scan_findings()
+        if path.exists():
+            with History(path) as history:
+                credentials = history.credentials()
+                scans = history.scan_findings()
+    if not scans:
+        empty = f"no scans recorded yet in {path}; record one with 'stalecreds scan --history'"
+        if output_format != "json":
+            click.echo(empty)
+            return
+        note(empty)
     if output_format == "json":
         text = (
             json.dumps(
@@ -275,10 +284,9 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
     show_warnings(result)
     summary = result.summary
     if output is not None:
-        click.echo(
-            f"stalecreds: wrote {output} ({plural(summary.credentials, 'credential')}, "
-            f"{plural(summary.findings, 'finding')})",
-            err=True,
+        note(
+            f"wrote {output} ({plural(summary.credentials, 'credential')}, "
+            f"{plural(summary.findings, 'finding')})"
         )
     failures = report_failures(result)
     if failures:
@@ -316,43 +324,42 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
     help="Keep the demo account's server running (until Ctrl-C) and print how to point "
     "stalecreds at it, to try plan, apply and undo.",
 )
-def demo(output_format: str, max_age: int, serve: bool) -> None:
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    show_default=True,
+    help="With --serve: the port on 127.0.0.1 to serve on (0: any free port).",
+)
+def demo(output_format: str, max_age: int, serve: bool, port: int) -> None:
     """Scan a realistic demo account on a local moto IAM server (no AWS account needed).
 
     Needs the demo extra: pip install 'stalecreds[demo]'. Exits 0 unless the demo itself fails.
     """
     with handle_errors():
         from stalecreds.aws.live_scan import scan_account
-        from stalecreds.demo import DEMO_ACCESS_KEY_ID, DEMO_SECRET, local_iam, seed_demo_account
+        from stalecreds.demo import local_iam, seed_demo_account, serve_instructions
 
+        if port and not serve:
+            raise click.UsageError("--port needs --serve")
         moment = now()
-        with local_iam() as iam:
+        with local_iam(port) as iam:
             seed_demo_account(iam, moment)
             if serve:
-                endpoint = iam.meta.endpoint_url
-                click.echo(
-                    "The demo account is served on this machine only. In another terminal:\n\n"
-                    f"  export AWS_ENDPOINT_URL={endpoint} AWS_DEFAULT_REGION=us-east-1\n"
-                    f"  export AWS_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID} "
-                    f"AWS_SECRET_ACCESS_KEY={DEMO_SECRET}\n"
-                    "  stalecreds scan\n"
-                    "  stalecreds plan --out plan.json\n"
-                    "  stalecreds apply plan.json\n"
-                    "  stalecreds undo <the journal apply prints>\n\n"
-                    "Press Ctrl-C here to stop the server."
-                )
+                click.echo(serve_instructions(iam.meta.endpoint_url))
                 with contextlib.suppress(KeyboardInterrupt):
                     threading.Event().wait()
+                click.echo("\nstalecreds: demo server stopped", err=True)
                 return
             rules = VerdictRules(moment, Thresholds(max_age, max_age))
             result = scan_account(iam, rules, LiveScanOptions())
         emit_scan(result, OutputFormat(output_format), None)
     show_warnings(result)
-    click.echo(
-        "stalecreds: this was a demo account on a local moto server; "
-        "run 'stalecreds scan' to scan yours",
-        err=True,
+    note(
+        "try the workflow on it with 'stalecreds demo --serve': scan --history, plan, "
+        "apply --dry-run, apply and undo"
     )
+    note("this was a demo account on a local moto server; run 'stalecreds scan' to scan yours")
 
 
 @click.command()
@@ -364,7 +371,8 @@ def demo(output_format: str, max_age: int, serve: bool) -> None:
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the merged JSON to FILE (atomically) instead of standard output.",
+    callback=stdout_if_dash,
+    help="Write the merged JSON to FILE (atomically) instead of standard output (- for it).",
 )
 def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
     """Merge JSON results (e.g. of --shard runs) into one JSON document.
@@ -391,8 +399,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
     text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
     emit(lambda out: out.write(text), output, streams=True)
     if output is not None:
-        click.echo(
-            f"stalecreds: wrote {output} ({merged['summary']['credentials']} credentials from "
-            f"{len(inputs)} inputs)",
-            err=True,
+        note(
+            f"wrote {output} ({merged['summary']['credentials']} credentials from "
+            f"{len(inputs)} inputs)"
         )

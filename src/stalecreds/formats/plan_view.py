@@ -7,7 +7,7 @@ text stream; colour only on a terminal.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -15,9 +15,12 @@ from rich.text import Text
 
 from stalecreds.formats.base import printable
 from stalecreds.formats.console import text_console
+from stalecreds.model import Status
+from stalecreds.remediate.actions import Action
 from stalecreds.remediate.apply import Outcome, StepResult
-from stalecreds.remediate.plan import Plan, Step
+from stalecreds.remediate.plan import Exclusion, Plan, Step
 from stalecreds.remediate.undo import UndoOutcome, UndoResult
+from stalecreds.wording import plural
 
 _OUTCOME_STYLE = {
     Outcome.APPLIED: "green",
@@ -35,8 +38,49 @@ def _console(out: TextIO) -> Console:
 
 def _target(step: Step) -> str:
     if step.access_key_id is not None:
-        return f"access key {step.access_key_id}"
+        return f"access key {printable(step.access_key_id)}"
     return "console password"
+
+
+def _by_account_and_user(item: Step | Exclusion) -> tuple[str, str, str, str]:
+    """Rows in reading order: account, user (case-insensitive), then the credential."""
+    return (item.account_id, item.user.lower(), item.user, item.access_key_id or "")
+
+
+def step_reason(step: Step, plan: Plan) -> str:
+    """Why the step is in the plan: the scan's reason, and for an Inactive key why it is deleted.
+
+    An Inactive key is deleted (never deactivated again) once it has stayed Inactive and unused
+    for the plan's quarantine (``policy.quarantine_days``): the staged clean-up.
+    """
+    reason = printable(step.evidence.reason)
+    if step.action is Action.DELETE_ACCESS_KEY and step.expect_status is Status.INACTIVE:
+        days = plan.policy.quarantine_days
+        reason = (
+            f"Staged clean-up: Inactive and unused for at least the {days}-day quarantine, so "
+            f"deleted. {reason}"
+        )
+    return reason
+
+
+def apply_question(plan: Plan) -> str:
+    """What ``apply`` asks: how many steps, for which account, and how many cannot be undone.
+
+    ``Apply 6 steps to 123456789012? 3 of them cannot be undone (1 delete-access-key, 2
+    delete-login-profile).``
+    """
+    accounts = plan.account_id or "several accounts"
+    question = f"Apply {plural(len(plan.steps), 'step')} to {accounts}?"
+    final = Counter(step.action.value for step in plan.steps if not step.action.undoable)
+    count = sum(final.values())
+    which = ", ".join(f"{n} {action}" for action, n in sorted(final.items()))
+    if not count:
+        question += " Every step can be undone ('stalecreds undo')."
+    elif count == len(plan.steps) == 1:
+        question += f" It cannot be undone ({which})."
+    else:
+        question += f" {count} of them cannot be undone ({which})."
+    return question
 
 
 def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
@@ -58,7 +102,7 @@ def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
         table = Table(title=f"Steps ({len(plan.steps)})", title_justify="left")
         for column in ("User", "Credential", "Action"):
             table.add_column(column, overflow="fold")
-        for step in plan.steps:
+        for step in sorted(plan.steps, key=_by_account_and_user):
             table.add_row(printable(step.user), _target(step), step.action.value)
         if plan.steps:
             console.print(table)
@@ -66,7 +110,7 @@ def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
         table = Table(title=f"Steps ({len(plan.steps)})", title_justify="left")
         for column in ("User", "Credential", "Action", "Verdict", "Last used", "Reason"):
             table.add_column(column, overflow="fold")
-        for step in plan.steps:
+        for step in sorted(plan.steps, key=_by_account_and_user):
             last = step.evidence.last_used
             table.add_row(
                 printable(step.user),
@@ -74,7 +118,7 @@ def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
                 Text(step.action.value, style="bold"),
                 step.evidence.verdict.value,
                 "never" if last is None else last.date().isoformat(),
-                step.evidence.reason,
+                step_reason(step, plan),
             )
         console.print(table)
     else:
@@ -83,7 +127,7 @@ def render_plan(plan: Plan, out: TextIO, *, compact: bool = False) -> None:
         table = Table(title=f"Not in the plan ({len(plan.excluded)})", title_justify="left")
         for column in ("User", "Credential", "Verdict", "Why not"):
             table.add_column(column, overflow="fold")
-        for exclusion in plan.excluded:
+        for exclusion in sorted(plan.excluded, key=_by_account_and_user):
             credential = (
                 f"access key {exclusion.access_key_id or exclusion.slot or '?'}"
                 if exclusion.kind == "access_key"
@@ -151,3 +195,53 @@ def render_undo(results: list[UndoResult], out: TextIO) -> None:
             style="bold",
         )
     )
+
+
+_UNDO_EFFECT = {
+    Action.DEACTIVATE_ACCESS_KEY.value: "reactivate the key (if it is still Inactive)",
+    Action.DELETE_ACCESS_KEY.value: "nothing: a deleted key cannot be restored",
+    Action.DELETE_LOGIN_PROFILE.value: "nothing: a deleted password cannot be restored",
+    Action.RESET_LOGIN_PROFILE.value: "nothing: the old password is unknown to IAM",
+}
+
+
+def _undo_effect(record: dict[str, Any], recreate: bool) -> str:
+    action = str(record.get("action"))
+    if action == Action.DELETE_LOGIN_PROFILE.value and recreate:
+        return "set a new one-time console password (shown on this terminal only)"
+    return _UNDO_EFFECT.get(action, "nothing: not undoable")
+
+
+def _reversible(record: dict[str, Any], recreate: bool) -> bool:
+    action = str(record.get("action"))
+    return action == Action.DEACTIVATE_ACCESS_KEY.value or (
+        recreate and action == Action.DELETE_LOGIN_PROFILE.value
+    )
+
+
+def render_undo_preview(records: list[dict[str, Any]], out: TextIO, *, recreate: bool) -> None:
+    """Write what ``undo`` will do for each applied step (journal records), before it asks."""
+    console = _console(out)
+    table = Table(title=f"Applied steps ({len(records)})", title_justify="left")
+    for column in ("Account", "User", "Credential", "Action applied", "Undo will"):
+        table.add_column(column, overflow="fold")
+    for record in sorted(records, key=lambda r: (str(r.get("account_id")), str(r.get("user")))):
+        key = record.get("access_key_id")
+        table.add_row(
+            printable(str(record.get("account_id") or "?")),
+            printable(str(record.get("user"))),
+            f"access key {printable(str(key))}" if key else "console password",
+            printable(str(record.get("action"))),
+            _undo_effect(record, recreate),
+        )
+    console.print(table)
+
+
+def undo_question(records: list[dict[str, Any]], *, recreate: bool) -> str:
+    """What ``undo`` asks: how many steps it will reverse, and how many it cannot."""
+    can = sum(1 for record in records if _reversible(record, recreate))
+    cannot = len(records) - can
+    question = f"Undo {plural(can, 'step')}?"
+    if cannot:
+        question += f" ({plural(cannot, 'other step')} cannot be undone and will only be listed.)"
+    return question
