@@ -31,6 +31,7 @@ from stalecreds.errors import StalecredsError
 from stalecreds.files import write_file_atomically, write_stdout_when_complete
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.formats.base import printable
+from stalecreds.formats.progress import read_progress
 from stalecreds.history.trend import TrendPoint
 from stalecreds.report.input import STDIN_NAME, ReportSource, read_report
 from stalecreds.report.scan import ReportScan
@@ -94,6 +95,11 @@ def set_verbosity(level: Verbosity) -> None:
 def verbosity() -> Verbosity:
     """How much this run says (see :func:`set_verbosity`)."""
     return _verbosity
+
+
+def quiet() -> bool:
+    """True with ``--quiet``."""
+    return _verbosity is Verbosity.QUIET
 
 
 def note(message: str) -> None:
@@ -448,7 +454,7 @@ def run_scan(request: ScanRequest) -> Iterator[ScanOutput]:
         return
     if not request.live:
         path = None if request.sample else request.report_path
-        with open_input(path) as (stream, name):
+        with open_input(path) as (stream, name), read_progress(stream, show=not quiet()):
             lines, source = read_report(stream, name)
             moment = request.as_of or (
                 source.generated_time if request.sample and source.generated_time else now()

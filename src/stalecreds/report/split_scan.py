@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import signal
 import stat
 import sys
 import tempfile
@@ -111,6 +112,9 @@ def _scan_second_half(
     Encodes the records into ``records`` and sends a :class:`_Half` through ``results``, or
     ``None`` on any error: the parent then reads on and meets the same error itself.
     """
+    # NOTE: Ctrl-C reaches the whole foreground process group. The parent answers it (one line,
+    # exit 130) and stops this child; the child must not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     half: _Half | None = None
     try:
         with open(scan.path, "rb") as stream:
