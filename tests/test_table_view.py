@@ -17,7 +17,7 @@ from rich.cells import cell_len
 
 from stalecreds import scan_report
 from stalecreds.cli import main
-from stalecreds.formats import table
+from stalecreds.formats import fit, table
 from stalecreds.formats.console import PIPE_WIDTH
 from stalecreds.formats.table import render_table
 from stalecreds.model import AccessKey, LastUse, Password, Status, UserCredentials
@@ -174,22 +174,22 @@ def test_narrow_widths_stack_and_wide_ones_tabulate(monkeypatch):
 
 def test_fit_widths_gives_dates_before_credentials_and_stacks_when_words_cannot_fit():
     columns = [
-        table._Column("User", ["bob"]),
-        table._Column("Credential", ["AKIAIOSFODNN7EXAMPLE (Active)"], wrap=True, give=2),
-        table._Column("Last used", ["2019-06-11 (2,699 d)"], wrap=True),
-        table._Column("Reason", ["word " * 20], flexible=True),
+        fit.Column("User", ["bob"]),
+        fit.Column("Credential", ["AKIAIOSFODNN7EXAMPLE (Active)"], wrap=True, give=2),
+        fit.Column("Last used", ["2019-06-11 (2,699 d)"], wrap=True),
+        fit.Column("Reason", ["word " * 20], flexible=True),
     ]
     natural = [4, 29, 20, 99]  # "User" is wider than "bob"
-    assert table.fit_widths(columns, sum(natural) + table.table_overhead(4)) == natural
+    assert fit.fit_widths(columns, sum(natural) + fit.table_overhead(4)) == natural
     # Too narrow: the reason narrows first, down to 36 ...
-    assert table.fit_widths(columns, 13 + 4 + 29 + 20 + 40) == [4, 29, 20, 40]
-    assert table.fit_widths(columns, 13 + 4 + 29 + 18 + 36) == [4, 29, 18, 36]
+    assert fit.fit_widths(columns, 13 + 4 + 29 + 20 + 40) == [4, 29, 20, 40]
+    assert fit.fit_widths(columns, 13 + 4 + 29 + 18 + 36) == [4, 29, 18, 36]
     # ... then the date wraps (10 wide), then the credential (its key ID stays whole, 20) ...
-    assert table.fit_widths(columns, 13 + 4 + 29 + 10 + 36) == [4, 29, 10, 36]
-    assert table.fit_widths(columns, 13 + 4 + 20 + 10 + 36) == [4, 20, 10, 36]
+    assert fit.fit_widths(columns, 13 + 4 + 29 + 10 + 36) == [4, 29, 10, 36]
+    assert fit.fit_widths(columns, 13 + 4 + 20 + 10 + 36) == [4, 20, 10, 36]
     # ... then the reason, down to 24; narrower than that, the rows are stacked.
-    assert table.fit_widths(columns, 13 + 4 + 20 + 10 + 24) == [4, 20, 10, 24]
-    assert table.fit_widths(columns, 13 + 4 + 20 + 10 + 23) is None
+    assert fit.fit_widths(columns, 13 + 4 + 20 + 10 + 24) == [4, 20, 10, 24]
+    assert fit.fit_widths(columns, 13 + 4 + 20 + 10 + 23) is None
 
 
 def test_piped_output_follows_columns_and_wraps_instead_of_cropping():

@@ -14,20 +14,18 @@ report and memory bounded by the limit (JSON and CSV list every credential).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from itertools import groupby
-from typing import NamedTuple, TextIO
+from typing import TextIO
 
-from rich import box
-from rich.cells import cell_len
 from rich.console import Console
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from stalecreds.formats.base import ScanOutput, printable
 from stalecreds.formats.console import text_console
 from stalecreds.formats.findings import credential_label, day_and_age, sort_key
+from stalecreds.formats.fit import Column, build_table, fit_widths
 from stalecreds.rules.assessment import Assessment, FindingRule
 from stalecreds.rules.verdicts import Verdict
 from stalecreds.wording import plural
@@ -36,12 +34,6 @@ LIST_LIMIT = 1_000
 """A section (findings, clean-up candidates, other credentials) lists at most this many
 credentials; a larger one is counted per account and verdict. rich lays a table row out in about
 a millisecond, so this bounds the view at a few seconds and its memory at a few MiB."""
-
-REASON_MIN_WIDTH = 24
-"""The narrowest a column of reasons may get before the section is stacked instead."""
-
-REASON_COMFORT_WIDTH = 36
-"""Reasons are narrowed to this before dates are wrapped onto two lines."""
 
 _VERDICT_STYLE = {
     Verdict.UNUSED: "bold red",
@@ -52,98 +44,6 @@ _VERDICT_STYLE = {
     Verdict.NEW: "cyan",
     Verdict.UNTRACKED: "dim",
 }
-_BOX = box.HEAVY_HEAD
-
-
-class _Column(NamedTuple):
-    """One column to fit: its header and cells (plain text), and how it may give way.
-
-    ``wrap``: the cells may wrap between words (never inside one). ``flexible``: the column
-    takes what width is left (reasons, errors). Wrapping columns of lower ``give`` narrow first.
-    """
-
-    header: str
-    cells: list[str]
-    wrap: bool = False
-    flexible: bool = False
-    give: int = 0
-
-
-def _longest_word(text: str) -> int:
-    return max((cell_len(word) for word in text.split()), default=0)
-
-
-def _longest_line(text: str) -> int:
-    return max((cell_len(line) for line in text.splitlines()), default=0)
-
-
-def table_overhead(columns: int) -> int:
-    """Columns taken by a table's rules and padding: a rule beside each cell, a space each side."""
-    return 3 * columns + 1
-
-
-def fit_widths(columns: Sequence[_Column], width: int) -> list[int] | None:
-    """Text widths for ``columns`` so that the table is at most ``width`` columns wide.
-
-    Every column is first as wide as its longest line. When that is too wide, a flexible column
-    narrows to :data:`REASON_COMFORT_WIDTH`, then the wrapping columns narrow to their longest
-    word (dates onto two lines), then the flexible one to :data:`REASON_MIN_WIDTH` (where a word
-    longer than that, such as an ARN, folds). ``None`` when even that does not fit: the caller
-    stacks the rows instead.
-    """
-    available = width - table_overhead(len(columns))
-    natural = [max(_longest_line(c.header), *map(_longest_line, c.cells)) for c in columns]
-    least = [
-        natural[i]
-        if not (c.wrap or c.flexible)
-        else max(_longest_word(c.header), *map(_longest_word, c.cells))
-        for i, c in enumerate(columns)
-    ]
-    for i, column in enumerate(columns):
-        if column.flexible:  # a long word here (an ARN in an error) may fold
-            least[i] = min(natural[i], REASON_MIN_WIDTH)
-    if sum(least) > available:
-        return None
-    widths = list(natural)
-
-    def narrow(index: int, floor: int) -> None:
-        excess = sum(widths) - available
-        if excess > 0:
-            widths[index] = max(floor, least[index], widths[index] - excess)
-
-    for i, column in enumerate(columns):
-        if column.flexible:
-            narrow(i, REASON_COMFORT_WIDTH)
-    for i in sorted(
-        (i for i, c in enumerate(columns) if c.wrap and not c.flexible),
-        key=lambda i: (columns[i].give, -widths[i]),
-    ):
-        narrow(i, least[i])
-    for i, column in enumerate(columns):
-        if column.flexible:
-            narrow(i, least[i])
-    return widths if sum(widths) <= available else None
-
-
-def _build_table(
-    title: str,
-    columns: Sequence[_Column],
-    widths: Sequence[int],
-    styles: Sequence[Sequence[str | None]] | None = None,
-    sections: Sequence[bool] | None = None,
-) -> Table:
-    """A rich table of ``columns`` at exactly ``widths`` (from :func:`fit_widths`)."""
-    table = Table(title=title, title_justify="left", title_style="bold", box=_BOX, expand=False)
-    for column, width in zip(columns, widths, strict=True):
-        table.add_column(column.header, width=width, overflow="fold")
-    rows = len(columns[0].cells) if columns else 0
-    for r in range(rows):
-        cells = [
-            Text(c.cells[r], style=(styles[r][i] or "") if styles else "")
-            for i, c in enumerate(columns)
-        ]
-        table.add_row(*cells, end_section=bool(sections and sections[r]))
-    return table
 
 
 def _verdict_text(assessment: Assessment) -> str:
@@ -166,25 +66,25 @@ def _print_listed(
     many_accounts = len({a.owner.account_id for a in rows}) > 1
     first = [i == 0 or sort_key(rows[i - 1])[:3] != sort_key(a)[:3] for i, a in enumerate(rows)]
     last = [*first[1:], True]
-    columns: list[_Column] = []
+    columns: list[Column] = []
     if many_accounts:
         ids = [printable(a.owner.account_id) if f else "" for a, f in zip(rows, first, strict=True)]
-        columns.append(_Column("Account", ids))
+        columns.append(Column("Account", ids))
     columns += [
-        _Column(
+        Column(
             "User", [printable(a.owner.user) if f else "" for a, f in zip(rows, first, strict=True)]
         ),
-        _Column("Credential", [printable(credential_label(a)) for a in rows], wrap=True, give=2),
-        _Column("Verdict", [_verdict_text(a) for a in rows], wrap=True, give=1),
-        _Column(
+        Column("Credential", [printable(credential_label(a)) for a in rows], wrap=True, give=2),
+        Column("Verdict", [_verdict_text(a) for a in rows], wrap=True, give=1),
+        Column(
             "Last used",
             [day_and_age(a.last_used, scan.as_of, missing="never") for a in rows],
             wrap=True,
         ),
-        _Column("Created", [day_and_age(a.created, scan.as_of) for a in rows], wrap=True),
+        Column("Created", [day_and_age(a.created, scan.as_of) for a in rows], wrap=True),
     ]
     if reasons:
-        columns.append(_Column("Reason", [_reason(a) for a in rows], flexible=True))
+        columns.append(Column("Reason", [_reason(a) for a in rows], flexible=True))
     widths = fit_widths(columns, console.width)
     if widths is not None:
         verdict_at = 3 if many_accounts else 2
@@ -192,7 +92,7 @@ def _print_listed(
             [_VERDICT_STYLE[a.verdict] if i == verdict_at else None for i in range(len(columns))]
             for a in rows
         ]
-        console.print(_build_table(title, columns, widths, styles, last))
+        console.print(build_table(title, columns, widths, styles, last))
         return
     console.print(Text(title, style="bold"))
     for _, group in groupby(rows, key=lambda a: sort_key(a)[:3]):
@@ -223,16 +123,16 @@ def _print_counted(console: Console, title: str, section: _Section) -> None:
     """One section too long to list: its credentials counted per account and verdict."""
     accounts = sorted(section.by_account)
     columns = [
-        _Column("Account", [printable(a) for a in accounts]),
-        _Column("Credentials", [f"{section.by_account[a].total():,}" for a in accounts]),
-        _Column(
+        Column("Account", [printable(a) for a in accounts]),
+        Column("Credentials", [f"{section.by_account[a].total():,}" for a in accounts]),
+        Column(
             "Verdicts", [_verdict_counts(section.by_account[a]) for a in accounts], flexible=True
         ),
     ]
     heading = f"{title}: more than {LIST_LIMIT:,}, counted per account"
     widths = fit_widths(columns, console.width)
     if widths is not None:
-        console.print(_build_table(heading, columns, widths))
+        console.print(build_table(heading, columns, widths))
         return
     console.print(Text(heading, style="bold"))
     for account in accounts:
@@ -291,7 +191,7 @@ def _print_accounts(console: Console, rows: list[dict[str, object]]) -> None:
     cells = [_account_cells(row) for row in rows]
     headers = ("Account", "Name", "Status", "Users", "Credentials", "Findings", "Error")
     columns = [
-        _Column(header, [c[i] for c in cells], wrap=header == "Name", flexible=header == "Error")
+        Column(header, [c[i] for c in cells], wrap=header == "Name", flexible=header == "Error")
         for i, header in enumerate(headers)
     ]
     styles = [
@@ -299,7 +199,7 @@ def _print_accounts(console: Console, rows: list[dict[str, object]]) -> None:
     ]
     widths = fit_widths(columns, console.width)
     if widths is not None:
-        console.print(_build_table(title, columns, widths, styles))
+        console.print(build_table(title, columns, widths, styles))
         return
     console.print(Text(title, style="bold"))
     for c in cells:
