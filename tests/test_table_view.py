@@ -8,6 +8,7 @@ scan whose access keys carry their IDs.
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,6 +110,8 @@ def assert_fits_and_whole(text: str, scan: ScanResult, width: int) -> None:
     lines = text.splitlines()
     too_wide = [line for line in lines if cell_len(line) > width]
     assert not too_wide, f"{len(too_wide)} lines wider than {width}: {too_wide[:2]}"
+    # A date's age stays whole: "(882 d)", never "(882" and "d)" on two lines.
+    assert not re.search(r"\([\d,]+ *[│\n]", text), text
     findings = [a for a in scan if a.finding_rules]
     assert findings
     for assessment in findings:

@@ -40,6 +40,9 @@ class Column(NamedTuple):
     wrap: bool = False
     flexible: bool = False
     give: int = 0
+    jump: bool = False
+    """When it narrows, go straight to the longest word (``2019-06-11 (2,699 d)``: a date and its
+    age on two lines, never ``(2,699`` / ``d)``)."""
 
 
 def _longest_word(text: str) -> int:
@@ -91,6 +94,8 @@ def fit_widths(columns: Sequence[Column], width: int) -> list[int] | None:
         (i for i, c in enumerate(columns) if c.wrap and not c.flexible),
         key=lambda i: (columns[i].give, -widths[i]),
     ):
+        if columns[i].jump and sum(widths) > available:
+            widths[i] = least[i]
         narrow(i, least[i])
     for i, column in enumerate(columns):
         if column.flexible:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import TextIO
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
@@ -80,8 +81,9 @@ def _print_listed(
             "Last used",
             [day_and_age(a.last_used, scan.as_of, missing="never") for a in rows],
             wrap=True,
+            jump=True,
         ),
-        Column("Created", [day_and_age(a.created, scan.as_of) for a in rows], wrap=True),
+        Column("Created", [day_and_age(a.created, scan.as_of) for a in rows], wrap=True, jump=True),
     ]
     if reasons:
         columns.append(Column("Reason", [_reason(a) for a in rows], flexible=True))
@@ -106,11 +108,13 @@ def _print_listed(
             line = Text(printable(credential_label(assessment)) + " · ")
             line.append(_verdict_text(assessment), style=_VERDICT_STYLE[assessment.verdict])
             console.print(Padding(line, (0, 0, 0, 2), expand=False))
-            dates = (
-                f"last used {day_and_age(assessment.last_used, scan.as_of, missing='never')}"
-                f" · created {day_and_age(assessment.created, scan.as_of)}"
-            )
-            console.print(Padding(Text(dates, style="dim"), (0, 0, 0, 4), expand=False))
+            used = f"last used {day_and_age(assessment.last_used, scan.as_of, missing='never')}"
+            created = f"created {day_and_age(assessment.created, scan.as_of)}"
+            dates = [f"{used} · {created}"]
+            if 4 + cell_len(dates[0]) > console.width:  # one line each: an age stays whole
+                dates = [used, created]
+            for text in dates:
+                console.print(Padding(Text(text, style="dim"), (0, 0, 0, 4), expand=False))
             if reasons:
                 console.print(Padding(Text(_reason(assessment)), (0, 0, 0, 4), expand=False))
 
