@@ -292,3 +292,26 @@ def test_apply_question_counts_what_cannot_be_undone(account, tmp_path):
     assert apply_question(one) == (
         "Apply 1 step to 123456789012? It cannot be undone (1 delete-access-key)."
     )
+
+
+# --- Ctrl-C during a scan of many accounts ---------------------------------------------------
+
+
+def test_ctrl_c_during_a_scan_of_many_accounts_starts_no_more_accounts():
+    import threading
+
+    from stalecreds.accounts.parallel import scan_accounts
+    from stalecreds.accounts.selection import Account as OrgAccount
+
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def scan_one(account: OrgAccount) -> Any:
+        with lock:
+            started.append(account.account_id)
+        raise KeyboardInterrupt  # as if Ctrl-C reached the scan of the first account
+
+    accounts = [OrgAccount(f"{n:012d}") for n in range(1, 9)]
+    with pytest.raises(KeyboardInterrupt):
+        scan_accounts(accounts, scan_one, workers=1)
+    assert started == ["000000000001"]  # the seven waiting accounts were never started
