@@ -216,7 +216,8 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def test_ctrl_c_during_a_split_scan_exits_130_without_a_traceback(large_report, tmp_path):
+@pytest.mark.parametrize("delay", [0.0, 0.4])
+def test_ctrl_c_during_a_split_scan_exits_130_without_a_traceback(large_report, tmp_path, delay):
     output = tmp_path / "out.json"
     terminal = Terminal(
         "scan",
@@ -237,6 +238,7 @@ def test_ctrl_c_during_a_split_scan_exits_130_without_a_traceback(large_report, 
     while not _children(terminal.process.pid) and time.monotonic() < deadline:
         time.sleep(0.01)
     forked = _children(terminal.process.pid)
+    time.sleep(delay)  # while the child starts, or while both scan
     terminal.interrupt()
     code = terminal.finish()
     text = terminal.text

@@ -31,8 +31,19 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (KeyboardInterrupt, click.Abort):
             # NOTE: click turns Ctrl-C at a prompt into Abort; both end here, calmly.
+            _stop_children()
             click.echo("\nstalecreds: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
+
+
+def _stop_children() -> None:
+    """Stop any child process still running (a split scan's, interrupted while it worked)."""
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return
+    for child in multiprocessing.active_children():
+        child.terminate()
+        child.join()
 
 
 @click.group(
