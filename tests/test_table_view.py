@@ -249,3 +249,14 @@ def test_report_values_never_break_out_of_the_stacked_layout(monkeypatch):
     text = render_at(scan_report(data, as_of=AS_OF), 60, monkeypatch)
     assert "\x1b" not in text
     assert "evil\\x1b[2Jname" in text
+
+
+def test_the_readme_shows_the_80_column_table_as_it_is():
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The table") :]
+    shown = section[section.index("```text\n") + 8 : section.index("\n```", 8)]
+    result = CliRunner().invoke(main, ["scan", "--sample"], env={"COLUMNS": "80"})
+    printed = "\n".join(line.rstrip() for line in result.stdout.rstrip("\n").splitlines())
+    assert shown == printed
