@@ -256,7 +256,8 @@ def test_the_readme_shows_the_80_column_table_as_it_is():
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### The table") :]
-    shown = section[section.index("```text\n") + 8 : section.index("\n```", 8)]
+    start = section.index("```text\n") + len("```text\n")
+    shown = section[start : section.index("\n```", start)]
     result = CliRunner().invoke(main, ["scan", "--sample"], env={"COLUMNS": "80"})
     printed = "\n".join(line.rstrip() for line in result.stdout.rstrip("\n").splitlines())
     assert shown == printed
