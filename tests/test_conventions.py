@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from stalecreds.aws.wire_log import REDACTED, RedactingFormatter, enable_wire_log, redact
 from stalecreds.cli import main
-from stalecreds.debug_log import REDACTED, RedactingFormatter, enable_wire_log, redact
 from stalecreds.formats.plan_view import apply_question, render_plan, step_reason
 from stalecreds.remediate.actions import Action
 from stalecreds.remediate.plan_file import plan_from_json

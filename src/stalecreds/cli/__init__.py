@@ -1,7 +1,12 @@
-"""The ``stalecreds`` command line: parse options, run the library, choose the exit code.
+"""The ``stalecreds`` command line: parse options, run the library, render, choose the exit code.
+
+One module per command (``scan_cmd``, ``plan_cmd``, ``apply_cmd`` for apply and undo,
+``history_cmd``, ``merge_cmd``, ``demo_cmd``); ``scan_options`` turns the scan options into a
+library :class:`~stalecreds.workflows.scan.ScanRequest`; ``common`` holds exit codes, error
+lines, output writing and prompts. The workflows themselves are :mod:`stalecreds.workflows`.
 
 Exit codes: 0 no findings, 1 findings, 2 usage or input error, 3 AWS error or partial result,
-4 partial (some accounts or report files failed), 130 interrupted (Ctrl-C).
+4 some accounts or report files could not be scanned, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -12,9 +17,13 @@ from typing import Any
 import click
 
 from stalecreds import __version__
+from stalecreds.cli.apply_cmd import apply, undo
 from stalecreds.cli.common import EXIT_INTERRUPTED, Verbosity, set_verbosity
-from stalecreds.cli.remediate_cmd import apply, plan, undo
-from stalecreds.cli.scan_cmd import demo, history_command, merge, scan
+from stalecreds.cli.demo_cmd import demo
+from stalecreds.cli.history_cmd import history_command
+from stalecreds.cli.merge_cmd import merge
+from stalecreds.cli.plan_cmd import plan
+from stalecreds.cli.scan_cmd import scan
 
 COMPLETION_HELP = """\b
 Shell completion (bash, zsh, fish), e.g. for bash in ~/.bashrc:
@@ -79,7 +88,7 @@ def main(quiet: bool, verbose: bool, debug: bool, color: bool | None) -> None:
     set_verbosity(Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL)
     use_color(color)
     if debug:
-        from stalecreds.debug_log import enable_wire_log
+        from stalecreds.aws.wire_log import enable_wire_log
 
         enable_wire_log()
 
