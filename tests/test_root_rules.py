@@ -14,6 +14,7 @@ import pytest
 from stalecreds.formats import OutputFormat
 from stalecreds.formats.asff import asff_finding
 from stalecreds.formats.findings import FindingEvent, credential_part, severity
+from stalecreds.formats.plan_view import apply_question
 from stalecreds.model import (
     AccessKey,
     Caller,
@@ -27,7 +28,7 @@ from stalecreds.model import (
 )
 from stalecreds.remediate.actions import Action
 from stalecreds.remediate.apply import PlanRefused, check_plan
-from stalecreds.remediate.plan import PlanPolicy, apply_question, build_plan
+from stalecreds.remediate.plan import PlanPolicy, build_plan
 from stalecreds.remediate.plan_file import plan_from_json, plan_to_json
 from stalecreds.report.credential_report import WarningLog
 from stalecreds.report.input import ReportSource
@@ -148,8 +149,10 @@ def test_without_include_root_nothing_of_the_root_is_planned():
 
 def test_the_apply_question_counts_the_steps_that_cannot_be_undone():
     assert apply_question(root_plan()) == (
-        f"Apply 4 steps to {MEMBER}? 4 of them cannot be undone (root credentials among them: "
-        "a deleted root password comes back only through root password recovery)."
+        f"Apply 4 steps to {MEMBER}? 4 of them cannot be undone (1 deactivate-root-mfa-device, "
+        "1 delete-root-access-key, 1 delete-root-login-profile, 1 "
+        "delete-root-signing-certificate). A deleted root password comes back only through root "
+        "password recovery, once the management account allows it again."
     )
 
 

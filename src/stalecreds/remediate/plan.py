@@ -230,28 +230,6 @@ def build_plan(
     )
 
 
-def apply_question(plan: Plan) -> str:
-    """The question ``apply`` asks before it acts: the steps, and how many cannot be undone.
-
-    ``Apply 3 steps to 111122223333? 1 of them cannot be undone.``; with root steps it adds that
-    a root password comes back only through root password recovery.
-    """
-    accounts = plan.account_id or "several accounts"
-    final = sum(1 for step in plan.steps if not step.action.undoable)
-    root = any(step.action.root for step in plan.steps)
-    steps = f"{len(plan.steps)} step{'' if len(plan.steps) == 1 else 's'}"
-    return (
-        f"Apply {steps} to {accounts}? {final} of them cannot be undone"
-        + (
-            " (root credentials among them: a deleted root password comes back only through "
-            "root password recovery)"
-            if root
-            else ""
-        )
-        + "."
-    )
-
-
 def planned_action(
     kind: CredentialKind, status: Status | None, policy: PlanPolicy
 ) -> Action | None:
