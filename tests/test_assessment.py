@@ -147,10 +147,13 @@ def test_disabled_password_with_an_old_last_used_date_is_not_listed() -> None:
     ("last_used", "verdict", "rules"),
     [
         (IN_USE_DATE, Verdict.IN_USE, ()),
-        ("2024-06-01T00:00:00+00:00", Verdict.UNUSED, UNUSED_RULE),
+        # Issue 15: an unused root password is the state CIS asks for (avoid using root); CIS
+        # 1.12 and AWS Config's iam-user-unused-credentials-check cover IAM users only. The
+        # verdict is still shown, but it is never an unused-credential finding.
+        ("2024-06-01T00:00:00+00:00", Verdict.UNUSED, ()),
         # never signed in; judged from the account's creation (password_last_changed is
         # not_supported for root): 2015-01-01, after tracking began 2014-10-20.
-        ("no_information", Verdict.NEVER_USED, UNUSED_RULE),
+        ("no_information", Verdict.NEVER_USED, ()),
     ],
 )
 def test_root_password(last_used: str, verdict: Verdict, rules: tuple[FindingRule, ...]) -> None:
@@ -160,6 +163,48 @@ def test_root_password(last_used: str, verdict: Verdict, rules: tuple[FindingRul
     assert assessment.verdict is verdict
     assert assessment.finding_rules == rules
     assert assessment.created == datetime(2015, 1, 1, tzinfo=UTC)
+
+
+GOV_ROOT = {**ROOT, "arn": "arn:aws-us-gov:iam::111122223333:root"}
+
+
+def test_govcloud_root_not_supported_has_no_console_password() -> None:
+    # Issue 15 (ScoutSuite issue 1132): in AWS GovCloud (US) the root user cannot sign in to the
+    # console; the root row's password_enabled=not_supported is no password, not a never_used one.
+    assert scan(report_row(**GOV_ROOT)) == []
+    (key,) = scan(report_row(**GOV_ROOT, **root_key("true", OLD_DATE, IN_USE_DATE)))
+    assert key.kind is CredentialKind.ACCESS_KEY
+    assert key.owner.partition == "aws-us-gov"
+    assert key.owner.password is None
+    assert key.finding_rules == ROOT_RULE
+
+
+def test_commercial_root_with_recent_sign_in_and_active_key_is_a_root_key_finding_only() -> None:
+    # Issue 15: a commercial-partition root row with a recent password use and an Active key.
+    password, key = scan(
+        report_row(
+            **{**ROOT, "password_last_used": IN_USE_DATE},
+            **root_key("true", OLD_DATE, IN_USE_DATE, "us-east-1", "s3"),
+        )
+    )
+    assert (password.kind, password.verdict, password.finding_rules) == (
+        CredentialKind.PASSWORD,
+        Verdict.IN_USE,
+        (),
+    )
+    assert (key.kind, key.verdict, key.finding_rules) == (
+        CredentialKind.ACCESS_KEY,
+        Verdict.IN_USE,
+        ROOT_RULE,
+    )
+
+
+def test_unused_root_password_is_shown_but_never_an_unused_credential_finding() -> None:
+    # Issue 15 (steampipe compliance mod issue 276): never signed in for years.
+    (password,) = scan(report_row(**{**ROOT, "password_last_used": "2020-01-01T00:00:00+00:00"}))
+    assert password.verdict is Verdict.UNUSED
+    assert password.finding_rules == ()
+    assert password.finding is False
 
 
 def test_root_password_enabled_false_means_no_password() -> None:
@@ -405,7 +450,7 @@ def test_order_is_password_key1_key2_cert1_cert2_then_next_row() -> None:
         ("bob", "access_key", 2, Status.ACTIVE, Verdict.IN_USE, (), False),
         ("bob", "signing_certificate", 1, Status.ACTIVE, Verdict.UNTRACKED, (), False),
         ("bob", "signing_certificate", 2, Status.ACTIVE, Verdict.UNTRACKED, (), False),
-        ("<root_account>", "password", None, None, Verdict.NEVER_USED, UNUSED_RULE, False),
+        ("<root_account>", "password", None, None, Verdict.NEVER_USED, (), False),
         ("<root_account>", "access_key", 1, Status.ACTIVE, Verdict.NEVER_USED, BOTH_RULES, False),
     ]
     assert [type(a.credential) for a in assessments] == [
@@ -438,7 +483,7 @@ def test_summary_counts_findings_and_cleanup_candidates() -> None:
     assert result.summary.as_dict() == {
         "users": 3,
         "credentials": 5,
-        "findings": 3,
+        "findings": 2,
         "cleanup_candidates": 1,
         "by_verdict": {
             "in_use": 1,
@@ -452,7 +497,6 @@ def test_summary_counts_findings_and_cleanup_candidates() -> None:
     }
     assert [(a.owner.user, a.kind, a.finding_rules) for a in result.findings] == [
         ("alice", "password", UNUSED_RULE),
-        ("<root_account>", "password", UNUSED_RULE),
         ("<root_account>", "access_key", ROOT_RULE),
     ]
 

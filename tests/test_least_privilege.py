@@ -1,4 +1,5 @@
-"""policies/scan.json is enough for a scan, and every action in it is needed.
+"""policies/scan.json is enough for a scan, and every action in it is needed; so are the
+management account's policies/root-access-scan.json and policies/root-remediate.json (at the end).
 
 moto enforces IAM auth in server mode after ``POST /moto-api/reset-auth`` with the number of
 requests to let through unauthenticated ("0"). That setting is process-global, so it is always
@@ -24,6 +25,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -280,3 +282,139 @@ def test_cli_partial_result_exits_3_and_lists_unknown_credentials(
     assert result.stderr.splitlines()[-1] == (
         "stalecreds: 2 IAM lookups failed; those credentials are 'unknown' (the result is partial)"
     )
+
+
+# --- centralized root access: the management account's policies ---------------------------------
+#
+# moto implements neither sts:AssumeRoot nor iam:ListOrganizationsFeatures, so moto cannot enforce
+# these policies: the calls the management account makes are recorded by the test layer in front
+# of moto (tests.root_access_proxy.RootAccessProxy) and checked against the policy documents
+# here, with their resources and the sts:TaskPolicyArn condition.
+
+ROOT_SCAN_POLICY = json.loads(
+    (ROOT / "policies" / "root-access-scan.json").read_text(encoding="utf-8")
+)
+ROOT_REMEDIATE_POLICY = json.loads(
+    (ROOT / "policies" / "root-remediate.json").read_text(encoding="utf-8")
+)
+TASK_ARN = "arn:aws:iam::aws:policy/root-task/"
+
+
+def allows(policy: dict[str, Any], action: str, resource: str, task: str | None) -> bool:
+    """Whether an Allow statement grants ``action`` on ``resource`` (its condition included)."""
+    for statement in policy["Statement"]:
+        actions = statement["Action"]
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = statement["Resource"]
+        resources = [resources] if isinstance(resources, str) else resources
+        if statement["Effect"] != "Allow" or action not in actions:
+            continue
+        if not any(fnmatchcase(resource, pattern) for pattern in resources):
+            continue
+        condition = statement.get("Condition", {}).get("StringEquals", {})
+        if "sts:TaskPolicyArn" in condition and task not in condition["sts:TaskPolicyArn"]:
+            continue
+        return True
+    return False
+
+
+def policy_actions(policy: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for statement in policy["Statement"]:
+        actions = statement["Action"]
+        found.update([actions] if isinstance(actions, str) else actions)
+    return found
+
+
+def management_calls(proxy: Any) -> set[tuple[str, str, str | None]]:
+    """(action, resource, task policy ARN) of every call signed by the management account."""
+    from tests.conftest import FAKE_ACCESS_KEY_ID
+
+    calls: set[tuple[str, str, str | None]] = set()
+    for call in proxy.calls:
+        if call.action == "AssumeRoot":
+            resource = f"arn:aws:iam::{call.account_id}:root"
+            calls.add(("sts:AssumeRoot", resource, call.form["TaskPolicyArn.arn"]))
+        elif call.action == "ListOrganizationsFeatures":
+            calls.add(("iam:ListOrganizationsFeatures", "*", None))
+    for key_id, service, action in proxy.forwarded:
+        if key_id == FAKE_ACCESS_KEY_ID:
+            calls.add((f"{service}:{action}", "*", None))
+    return calls
+
+
+@pytest.fixture
+def root_proxy(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from tests.root_access_proxy import proxy_in_front_of
+
+    with proxy_in_front_of(moto_server, monkeypatch) as layer:
+        yield layer
+
+
+def org_cli(*args: str) -> Any:
+    return CliRunner().invoke(main, [*args, "--org", "--as-of", "2025-06-01T00:00:00Z"])
+
+
+def test_the_root_access_scan_policy_is_enough_and_every_action_in_it_is_called(root_proxy):
+    from tests.test_root_access import seed as seed_org
+
+    seed_org(root_proxy)
+    assert org_cli("scan", "--format", "json").exit_code == 1  # carol's finding
+    plain = management_calls(root_proxy)
+    root_proxy.calls.clear()
+    root_proxy.forwarded.clear()
+    assert org_cli("scan", "--format", "json", "--root-access").exit_code == 4
+    with_root = management_calls(root_proxy)
+
+    added = {call for call in with_root if call not in plain}
+    assert (
+        {action for action, _, _ in added}
+        == policy_actions(ROOT_SCAN_POLICY)
+        == {
+            "iam:ListOrganizationsFeatures",
+            "organizations:DescribeOrganization",
+            "sts:AssumeRoot",
+        }
+    )
+    for action, resource, task in added:
+        assert allows(ROOT_SCAN_POLICY, action, resource, task), (action, resource, task)
+    # A scan policy can never delete: AssumeRoot with the delete task policy is not granted.
+    assert not allows(
+        ROOT_SCAN_POLICY,
+        "sts:AssumeRoot",
+        "arn:aws:iam::111122223333:root",
+        TASK_ARN + "IAMDeleteRootUserCredentials",
+    )
+    assert not allows(ROOT_SCAN_POLICY, "sts:AssumeRoot", "arn:aws:iam::111122223333:root", None)
+
+
+def test_the_root_remediate_policy_is_enough_and_every_task_in_it_is_used(root_proxy, tmp_path):
+    from tests.test_root_access import seed as seed_org
+
+    seed_org(root_proxy)
+    plan_path = tmp_path / "plan.json"
+    assert (
+        org_cli("plan", "--root-access", "--include-root", "--out", str(plan_path)).exit_code == 4
+    )
+    root_proxy.calls.clear()
+    root_proxy.forwarded.clear()
+    applied = CliRunner().invoke(
+        main, ["apply", str(plan_path), "--yes", "--journal", str(tmp_path / "j.jsonl")]
+    )
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+
+    assume_root = {call for call in management_calls(root_proxy) if call[0] == "sts:AssumeRoot"}
+    assert assume_root
+    for action, resource, task in assume_root:
+        assert allows(ROOT_REMEDIATE_POLICY, action, resource, task), (resource, task)
+    (statement,) = ROOT_REMEDIATE_POLICY["Statement"]
+    granted = set(statement["Condition"]["StringEquals"]["sts:TaskPolicyArn"])
+    assert (
+        {task for _, _, task in assume_root}
+        == granted
+        == {
+            TASK_ARN + "IAMAuditRootUserCredentials",
+            TASK_ARN + "IAMDeleteRootUserCredentials",
+        }
+    )
+    assert policy_actions(ROOT_REMEDIATE_POLICY) == {"sts:AssumeRoot"}

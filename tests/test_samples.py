@@ -233,8 +233,9 @@ CLOUD_CUSTODIAN_1_90 = [
 
 # The same report as of 2016-11-26 with CIS's 45 days: window starts 2016-10-12.
 CLOUD_CUSTODIAN_1_45 = [
-    # root: last sign-in 2016-10-06 < 2016-10-12; set = account creation 2016-05-16 → unused
-    (ROOT, PW, None, None, "unused", UNUSED, False),
+    # root: last sign-in 2016-10-06 < 2016-10-12; set = account creation 2016-05-16 → unused;
+    # a root password is never an unused-credential finding (issue 15).
+    (ROOT, PW, None, None, "unused", NONE, False),
     ("andrew", PW, None, None, "in_use", NONE, False),  # 2016-11-16
     # key 1 created 2016-10-11T15:27, one day before the window, never used → never_used
     ("andrew", AK, 1, ACTIVE, "never_used", UNUSED, False),
@@ -296,7 +297,8 @@ CLOUD_CUSTODIAN_2_90 = [
 
 # As of 2017-09-01, 90 days: window starts 2017-06-03.
 GUARDIAN_90 = [
-    (ROOT, PW, None, None, "unused", UNUSED, False),  # last sign-in 2016-10-07
+    # last sign-in 2016-10-07; never an unused-credential finding for root (issue 15)
+    (ROOT, PW, None, None, "unused", NONE, False),
     ("IAM-user", PW, None, None, "unused", UNUSED, False),  # 2017-03-08, set 2016-04-29
     # with-disabled-key: password_enabled false (its last_used date is ignored).
     # key 1 Inactive, created and used 2017-04-19 → unused, clean-up candidate

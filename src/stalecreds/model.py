@@ -24,6 +24,9 @@ class CredentialKind(enum.StrEnum):
     """An access key (``AKIA…``) for signing API requests."""
     SIGNING_CERTIFICATE = "signing_certificate"
     """An X.509 signing certificate. IAM does not record when one is used."""
+    MFA_DEVICE = "mfa_device"
+    """An MFA device of a member account's root user, read through centralized root access
+    (``ListMFADevices``). IAM does not record when one is used."""
 
 
 class Status(enum.StrEnum):
@@ -84,15 +87,30 @@ class AccessKey(NamedTuple):
 class SigningCertificate(NamedTuple):
     """An X.509 signing certificate (report ``cert_N_active`` / ``cert_N_last_rotated``).
 
-    ``created`` is ``None`` when the report gives no date.
+    ``created`` is ``None`` when the report gives no date. ``certificate_id`` is the
+    ``ListSigningCertificates`` ``CertificateId`` when read from the API, else ``None``; such a
+    certificate's ``slot`` is its 1-based place in that listing.
     """
 
     slot: int
     status: Status
     created: datetime | None
+    certificate_id: str | None = None
 
 
-Credential = Password | AccessKey | SigningCertificate
+class MfaDevice(NamedTuple):
+    """An MFA device of a root user (``ListMFADevices`` ``SerialNumber`` and ``EnableDate``).
+
+    ``slot`` is its 1-based place in that listing; ``serial_number`` is the device's ID (an ARN
+    for a virtual device); ``enabled`` is when it was enabled (aware UTC).
+    """
+
+    slot: int
+    serial_number: str
+    enabled: datetime
+
+
+Credential = Password | AccessKey | SigningCertificate | MfaDevice
 """Any one credential of a user."""
 
 
@@ -105,9 +123,12 @@ class UserCredentials(NamedTuple):
     ``None`` when the source does not say (the IAM API path does not list MFA devices). ``line``
     is the report line the row started on, or ``None`` when not from a report. ``exemption`` is
     the reason the user is exempt from findings (an IAM tag or a config rule), or ``None``.
-    ``account_name`` is the account's name in AWS Organizations, when known. ``source_file`` is
-    the report file the row came from when a scan read several (a ``--report`` folder), else
-    ``None``.
+    ``account_name`` is the account's name in AWS Organizations, when known.
+    ``mfa_devices`` are listed only for a root user read through centralized root access
+    (``root_access`` true: ``sts:AssumeRoot`` into a member account of an Organization that has
+    root credentials management enabled); a credential report lists none.
+    ``source_file`` is the report file the row came from when a scan read several (a
+    ``--report`` folder), else ``None``.
     """
 
     user: str
@@ -123,6 +144,8 @@ class UserCredentials(NamedTuple):
     line: int | None = None
     exemption: str | None = None
     account_name: str | None = None
+    mfa_devices: tuple[MfaDevice, ...] = ()
+    root_access: bool = False
     source_file: str | None = None
 
 

@@ -75,10 +75,13 @@ class AccountOutcome(NamedTuple):
     superseded_by: str | None = None
 
 
+_ASSUME_STEPS = {"sts:AssumeRole": "assume-role", "sts:AssumeRoot": "assume-root"}
+
+
 def failure_from(error: StalecredsError, step: str) -> AccountFailure:
     """An :class:`AccountFailure` from an error raised while scanning one account."""
     if isinstance(error, AwsError):
-        failed_step = "assume-role" if error.action == "sts:AssumeRole" else step
+        failed_step = _ASSUME_STEPS.get(error.action, step)
         return AccountFailure(failed_step, error.action, error.code, error.message)
     if isinstance(error, InputError):
         # The code is the documented error class (errors.py): InputError or ReportFormatError.
@@ -107,13 +110,20 @@ def scan_accounts(
         except StalecredsError as error:
             return AccountOutcome(account, None, failure_from(error, step))
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         futures = [pool.submit(run, account) for account in accounts]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes[outcome.account.account_id + (outcome.account.name or "")] = outcome
             if on_done is not None:
                 on_done(outcome.account, outcome.failure is None)
+    except BaseException:
+        # Ctrl-C (or an error): the accounts not started yet are never started; only those
+        # already running are waited for, as the process ends.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [outcomes[a.account_id + (a.name or "")] for a in accounts]
 
 

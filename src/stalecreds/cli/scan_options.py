@@ -162,6 +162,12 @@ _SCAN_OPTIONS = [
         "matrix; combine the JSON results with 'stalecreds merge'.",
     ),
     click.option(
+        "--root-access",
+        is_flag=True,
+        help="With --org: also read each member account's root credentials through "
+        "centralized root access (sts:AssumeRoot from the management account).",
+    ),
+    click.option(
         "--all-key-ids",
         is_flag=True,
         help="Look up the ID of every access key, not only of keys that are not in use.",
@@ -207,6 +213,7 @@ _FIELDS = {
     "max_workers": "max_workers",
     "calls_per_account": "calls_per_account",
     "shard": "shard",
+    "root_access": "root_access",
     "all_reports": "all_reports",
 }
 """Each scan option's parameter name, and the :class:`ScanRequest` field it sets."""

@@ -199,7 +199,7 @@ def asff_finding(
         },
         "ProductFields": _product_fields(event),
         "Resources": _resources(event, region),
-        "Compliance": {"Status": "FAILED", "RelatedRequirements": [CIS_REQUIREMENTS[event.rule]]},
+        "Compliance": _compliance(event),
         "RecordState": "ACTIVE",
         "Workflow": {"Status": "NEW"},
     }
@@ -218,3 +218,11 @@ def render_asff(scan: ScanOutput, out: TextIO, *, region: str | None = None) -> 
     write_json_array(
         (asff_finding(event, as_of, region=region) for event in scan_finding_events(scan)), out
     )
+
+
+def _compliance(event: FindingEvent) -> dict[str, object]:
+    """``Compliance``: FAILED, with the CIS recommendation of the rule when it has one."""
+    requirement = CIS_REQUIREMENTS.get(event.rule)
+    if requirement is None:
+        return {"Status": "FAILED"}
+    return {"Status": "FAILED", "RelatedRequirements": [requirement]}

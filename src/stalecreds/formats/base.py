@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Protocol
 
-from stalecreds.model import AccessKey, SigningCertificate, Status
+from stalecreds.model import AccessKey, MfaDevice, SigningCertificate, Status
 from stalecreds.report.credential_report import WarningLog
 from stalecreds.report.input import ReportSource
 from stalecreds.report.scan import RecordEncoder, Summary
@@ -41,6 +41,7 @@ RECORD_FIELDS = (
     "exempt",
     "exemption_reason",
     "report_line",
+    "credential_id",
     "source_file",
 )
 """The fields of one credential, in JSON key order and CSV column order."""
@@ -103,13 +104,15 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
     ``status``, ``verdict`` and ``finding_rules`` hold ``StrEnum`` members, which compare and
     serialise as their string values; ``days_since_*`` are whole days before ``as_of``, never
     negative (``None`` for a date in the future: :func:`~stalecreds.rules.verdicts.age_days`);
-    missing values are ``None``.
+    ``credential_id`` is a signing certificate's ``CertificateId`` or an MFA device's serial
+    number when read from the API (member roots with ``--root-access``); missing values are
+    ``None``.
     """
     owner = assessment.owner
     credential = assessment.credential
     created = assessment.created
     last_used = assessment.last_used
-    region = service = slot = key_id = None
+    region = service = slot = key_id = credential_id = None
     status: Status | None = None
     if isinstance(credential, AccessKey):
         slot = credential.slot
@@ -122,6 +125,10 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
     elif isinstance(credential, SigningCertificate):
         slot = credential.slot
         status = credential.status
+        credential_id = credential.certificate_id
+    elif isinstance(credential, MfaDevice):
+        slot = credential.slot
+        credential_id = credential.serial_number
     return {
         "account_id": owner.account_id,
         "account_name": owner.account_name,
@@ -147,5 +154,6 @@ def record(assessment: Assessment, as_of: datetime) -> dict[str, object]:
         "exempt": owner.exemption is not None,
         "exemption_reason": owner.exemption,
         "report_line": owner.line,
+        "credential_id": credential_id,
         "source_file": owner.source_file,
     }

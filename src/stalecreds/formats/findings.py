@@ -10,6 +10,7 @@ Severity (the same in ASFF ``Severity.Label`` and OCSF ``severity_id``):
 event                                                 severity
 ====================================================  ==========
 ``root-access-key``: the root user has an active key  CRITICAL
+``root-credentials-present``: a member root credential HIGH
 ``unused-credential``, an access key                  MEDIUM
 ``unused-credential``, a password without MFA         MEDIUM
 ``unused-credential``, a password with MFA            LOW
@@ -20,6 +21,8 @@ Sources: Security Hub rates IAM.4 ("IAM root user access key should not exist") 
 IAM.8/IAM.22 (unused IAM user credentials) MEDIUM. A password guarded by MFA still needs a second
 factor to be abused, and an ``uncertain`` password may have been used in IAM's 2018 gap in
 recording sign-ins, so both are LOW. ``mfa_active`` unknown (the IAM API path) counts as no MFA.
+A member account's root credential under centralized root access is HIGH: AWS recommends none
+(IAM User Guide, "Centrally manage root access for member accounts"); CIS has no number for it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,13 @@ from typing import NamedTuple, TextIO
 
 import orjson
 
-from stalecreds.model import AccessKey, CredentialKind, SigningCertificate, UserCredentials
+from stalecreds.model import (
+    AccessKey,
+    CredentialKind,
+    MfaDevice,
+    SigningCertificate,
+    UserCredentials,
+)
 from stalecreds.rules.assessment import Assessment, FindingRule
 from stalecreds.rules.verdicts import Verdict, age_days
 
@@ -86,12 +95,13 @@ CIS_REQUIREMENTS = {
 }
 """The CIS recommendation behind each rule: 1.12 "Ensure credentials unused for 45 days or
 greater are disabled", 1.4 "Ensure no 'root' user account access key exists" (the numbers are
-the same in v1.4.0 and v2.0.0)."""
+the same in v1.4.0 and v2.0.0). ``root-credentials-present`` has none."""
 
 _UNUSED_URL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html"
 _ROOT_BEST_PRACTICES_URL = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/root-user-best-practices.html"
 )
+_ROOT_ACCESS_URL = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html"
 _ROOT_KEY_URL = (
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user_manage_delete-key.html"
 )
@@ -116,7 +126,11 @@ def credential_part(assessment: Assessment) -> str:
             return f"access-key-slot/{credential.slot}"
         return f"access-key-created/{credential.created.isoformat()}"
     if isinstance(credential, SigningCertificate):
+        if credential.certificate_id:
+            return f"signing-certificate/{credential.certificate_id}"
         return f"signing-certificate-slot/{credential.slot}"
+    if isinstance(credential, MfaDevice):
+        return f"mfa-device/{credential.serial_number}"
     return "password"
 
 
@@ -147,6 +161,8 @@ def severity(event: FindingEvent) -> Severity:
     assessment = event.assessment
     if event.rule is FindingRule.ROOT_ACCESS_KEY:
         return Severity.CRITICAL
+    if event.rule is FindingRule.ROOT_CREDENTIALS_PRESENT:
+        return Severity.HIGH
     if assessment.verdict is Verdict.UNCERTAIN:
         return Severity.LOW
     if assessment.kind is CredentialKind.PASSWORD and assessment.owner.mfa_active:
@@ -172,7 +188,10 @@ def credential_label(assessment: Assessment) -> str:
         name = credential.access_key_id or f"access key {credential.slot}"
         return f"{name} ({credential.status.value})"
     if isinstance(credential, SigningCertificate):
-        return f"signing certificate {credential.slot} ({credential.status.value})"
+        name = credential.certificate_id or str(credential.slot)
+        return f"signing certificate {name} ({credential.status.value})"
+    if isinstance(credential, MfaDevice):
+        return f"MFA device {credential.serial_number}"
     return "root password" if assessment.owner.is_root else "password"
 
 
@@ -186,7 +205,9 @@ def _credential_name(assessment: Assessment) -> str:
             return f"Access key {credential.slot}"
         return "Access key"
     if isinstance(credential, SigningCertificate):
-        return f"Signing certificate {credential.slot}"
+        return f"Signing certificate {credential.certificate_id or credential.slot}"
+    if isinstance(credential, MfaDevice):
+        return f"MFA device {credential.serial_number}"
     return "Console password"
 
 
@@ -207,6 +228,8 @@ def finding_title(event: FindingEvent) -> str:
     owner = assessment.owner
     if event.rule is FindingRule.ROOT_ACCESS_KEY:
         return f"The root user of {owner.account_id} has an active access key"
+    if event.rule is FindingRule.ROOT_CREDENTIALS_PRESENT:
+        return f"{_credential_name(assessment)} of {principal_label(owner)} exists"
     words = _VERDICT_WORDS.get(assessment.verdict, assessment.verdict.value.replace("_", " "))
     return f"{_credential_name(assessment)} of {principal_label(owner)} is {words}"
 
@@ -219,6 +242,12 @@ def finding_description(event: FindingEvent) -> str:
         return (
             f"{_credential_name(assessment)} of {principal} is active. The root user should have "
             f"no access keys (CIS 1.4): they cannot be limited by IAM policies. Its use: "
+            f"{assessment.reason}"
+        )
+    if event.rule is FindingRule.ROOT_CREDENTIALS_PRESENT:
+        return (
+            f"{_credential_name(assessment)} of {principal} exists. With centralized root access "
+            f"enabled, AWS recommends member accounts have no root credentials. Its use: "
             f"{assessment.reason}"
         )
     verdict = assessment.verdict.value
@@ -235,6 +264,14 @@ def remediation(event: FindingEvent) -> Remediation:
     """What to do, by rule and credential kind, with the AWS page that explains it."""
     assessment = event.assessment
     is_root = assessment.owner.is_root
+    if event.rule is FindingRule.ROOT_CREDENTIALS_PRESENT:
+        return Remediation(
+            "Delete the member account's root credentials from the management account with "
+            "centralized root access (sts:AssumeRoot with IAMDeleteRootUserCredentials): "
+            "'stalecreds plan --org --root-access --include-root' and 'stalecreds apply' do "
+            "this after re-checking it live. Not undoable.",
+            _ROOT_ACCESS_URL,
+        )
     if event.rule is FindingRule.ROOT_ACCESS_KEY or (
         is_root and assessment.kind is CredentialKind.ACCESS_KEY
     ):
@@ -291,6 +328,7 @@ _KIND_ORDER = {
     CredentialKind.PASSWORD: 0,
     CredentialKind.ACCESS_KEY: 1,
     CredentialKind.SIGNING_CERTIFICATE: 2,
+    CredentialKind.MFA_DEVICE: 3,
 }
 
 

@@ -83,6 +83,7 @@ them all. The others are counted in the headline, the charts and the accounts ta
 _RULE_LABELS = {
     FindingRule.UNUSED_CREDENTIAL: "unused credential",
     FindingRule.ROOT_ACCESS_KEY: "root access key",
+    FindingRule.ROOT_CREDENTIALS_PRESENT: "root credential present",
 }
 
 

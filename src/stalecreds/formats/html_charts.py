@@ -60,6 +60,7 @@ KIND_NAMES = {
     CredentialKind.PASSWORD: "password",
     CredentialKind.ACCESS_KEY: "access key",
     CredentialKind.SIGNING_CERTIFICATE: "signing certificate",
+    CredentialKind.MFA_DEVICE: "MFA device",
 }
 CHARTED_KINDS = (CredentialKind.PASSWORD, CredentialKind.ACCESS_KEY)
 

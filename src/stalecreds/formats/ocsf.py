@@ -77,6 +77,7 @@ STATUS_NEW = 1
 _ANALYTIC_NAMES = {
     FindingRule.UNUSED_CREDENTIAL: "Unused credential",
     FindingRule.ROOT_ACCESS_KEY: "Root user access key",
+    FindingRule.ROOT_CREDENTIALS_PRESENT: "Member account root credential present",
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)

@@ -26,7 +26,7 @@ from platformdirs import user_data_path
 
 from stalecreds.errors import HistoryError as HistoryError  # its home before errors.py
 from stalecreds.history.trend import TrendPoint
-from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
+from stalecreds.model import AccessKey, CredentialKind, MfaDevice, SigningCertificate
 from stalecreds.rules.assessment import Assessment
 from stalecreds.rules.verdicts import Thresholds
 
@@ -95,7 +95,9 @@ def credential_key(assessment: Assessment) -> str:
     if isinstance(credential, AccessKey):
         which = credential.access_key_id or f"slot{credential.slot}"
     elif isinstance(credential, SigningCertificate):
-        which = f"cert{credential.slot}"
+        which = credential.certificate_id or f"cert{credential.slot}"
+    elif isinstance(credential, MfaDevice):
+        which = credential.serial_number
     else:
         which = "password"
     return f"{owner.account_id}|{owner.arn}|{assessment.kind.value}|{which}"

@@ -82,8 +82,10 @@ def check_plan(plan: Plan, caller: Caller, now: datetime, max_age: timedelta) ->
     """Refuse a plan that may not be applied. Raises :class:`PlanRefused`.
 
     Refused: a plan older than ``max_age`` or from the future, for another account, or not
-    consistent with itself (an edited window, a root step, a step twice, an action its policy
-    and the key's planned status do not give, a step ID or ARN that does not match its user).
+    consistent with itself (an edited window, a root step outside a plan made with
+    ``include_root`` or not as :func:`~stalecreds.remediate.root_plan.root_step_problem` allows,
+    a step twice, an action its policy and the key's planned status do not give, a step ID or
+    ARN that does not match its user).
     """
     age = now - plan.created
     if age > max_age:
@@ -104,13 +106,19 @@ def check_plan(plan: Plan, caller: Caller, now: datetime, max_age: timedelta) ->
         if step.step_id in seen:
             raise PlanRefused(f"step {step.step_id} appears twice in the plan")
         seen.add(step.step_id)
-        if step.unused_before != windows[step.kind.value]:
+        window = windows.get(step.kind.value, windows["access_key"])
+        if step.unused_before != window:
             raise PlanRefused(
                 f"step {step.step_id}: unused_before {step.unused_before.isoformat()} is not the "
-                f"plan's window start {windows[step.kind.value].isoformat()}; was it edited?"
+                f"plan's window start {window.isoformat()}; was it edited?"
             )
-        if step.user == ROOT_USER_NAME or step.arn.endswith(":root"):
-            raise PlanRefused(f"step {step.step_id} acts on the root user, which is never done")
+        if step.user == ROOT_USER_NAME or step.arn.endswith(":root") or step.action.root:
+            from stalecreds.remediate.root_plan import root_step_problem
+
+            problem = root_step_problem(step, plan)
+            if problem is not None:
+                raise PlanRefused(f"step {step.step_id} {problem}")
+            continue
         _check_step(step, plan)
     stray = {step.account_id for step in plan.steps} - {plan.account_id}
     if plan.account_id and stray:

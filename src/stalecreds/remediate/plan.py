@@ -3,8 +3,9 @@
 A plan has one :class:`Step` per credential to act on, each with the evidence behind it and the
 live state it expects to find when applied, and one :class:`Exclusion` per finding it will not
 touch, with the reason. Never in a plan: the access key the run itself signs with, the root
-user's credentials, exempt users, verdicts other than ``unused`` and ``never_used``, and keys
-whose ID is unknown.
+user's credentials (except a member account's root credentials read through centralized root
+access, with ``include_root``: :mod:`stalecreds.remediate.root_plan`), exempt users, verdicts
+other than ``unused`` and ``never_used``, and keys whose ID is unknown.
 
 Staged clean-up: an ``Inactive`` key that is still unused is planned for deletion once it has
 been inactive for ``quarantine_days`` — known from an earlier apply's journal, else bounded from
@@ -40,6 +41,8 @@ class PlanPolicy(NamedTuple):
     password_action: str = "delete"
     quarantine_days: int = DEFAULT_QUARANTINE_DAYS
     exempt_tag: str = DEFAULT_TAG_KEY
+    include_root: bool = False
+    """Plan the removal of member accounts' root credentials (``--include-root``)."""
 
 
 class Evidence(NamedTuple):
@@ -59,6 +62,8 @@ class Step(NamedTuple):
     ``expect_status`` is the key status that must still hold (``None`` for passwords);
     ``unused_before`` is the window start: the live last use must still be before it.
     ``step_id`` is stable across runs of the same plan, so a resumed apply skips finished steps.
+    ``credential_id`` is the ID of a root signing certificate or MFA device (its serial number)
+    for the root actions; ``None`` otherwise.
     """
 
     step_id: str
@@ -72,6 +77,7 @@ class Step(NamedTuple):
     expect_status: Status | None
     unused_before: datetime
     evidence: Evidence
+    credential_id: str | None = None
 
 
 class Exclusion(NamedTuple):
@@ -160,11 +166,20 @@ def build_plan(
             continue
         accounts.add(assessment.owner.account_id)
         credential = assessment.credential
-        reason = _exclusion_reason(assessment, caller)
+        reason = _exclusion_reason(assessment, caller, policy.include_root)
         lines = rows[assessment.owner.arn]
         if reason is None and len(lines) > 1:
             listed = ", ".join(str(line) for line in sorted(n for n in lines if n is not None))
             reason = f"the report lists this user on more than one row (lines {listed})"
+        if reason is None and assessment.owner.is_root:  # only with include_root
+            from stalecreds.remediate.root_plan import root_step
+
+            root = root_step(assessment, key_cutoff, password_cutoff)
+            if isinstance(root, str):
+                excluded.append(_exclusion(assessment, root))
+            else:
+                steps.append(root)
+            continue
         if reason is not None:
             excluded.append(_exclusion(assessment, reason))
             continue
@@ -285,10 +300,16 @@ def _step(
     )
 
 
-def _exclusion_reason(assessment: Assessment, caller: Caller | None) -> str | None:
+def _exclusion_reason(
+    assessment: Assessment, caller: Caller | None, include_root: bool = False
+) -> str | None:
     """Why this credential must not be acted on, or ``None`` when it may be."""
     owner = assessment.owner
     credential = assessment.credential
+    if owner.is_root and owner.root_access:
+        from stalecreds.remediate.root_plan import root_exclusion_reason
+
+        return root_exclusion_reason(assessment, include_root)
     if owner.is_root:
         return (
             "root user credentials are never changed automatically: sign in as the root user "

@@ -6,11 +6,12 @@ Shape (``plan_version`` 1)::
      "caller": {"arn": "…", "account_id": "…", "access_key_id": "AKIA…"} | null,
      "as_of": "…", "max_age_days": {"password": 90, "access_key": 90},
      "policy": {"key_action": "deactivate", "password_action": "delete", "quarantine_days": 30,
-                "exempt_tag": "stalecreds:exempt"},
+                "exempt_tag": "stalecreds:exempt", "include_root": true (only when true)},
      "steps": [{"step_id", "account_id", "user", "arn", "kind", "slot", "access_key_id",
                 "action", "expect": {"status": "Active" | null, "unused_before": "…"},
                 "evidence": {"verdict", "reason", "created", "last_used", "last_used_region",
-                             "last_used_service"}}],
+                             "last_used_service"},
+                "credential_id": "…" (root signing certificates and MFA devices only)}],
      "excluded": [{"account_id", "user", "arn", "kind", "slot", "access_key_id", "verdict",
                    "reason"}]}
 
@@ -59,7 +60,7 @@ def plan_to_json(plan: Plan) -> str:
             "password": plan.thresholds.password_days,
             "access_key": plan.thresholds.access_key_days,
         },
-        "policy": plan.policy._asdict(),
+        "policy": _policy_json(plan.policy),
         "steps": [
             {
                 "step_id": step.step_id,
@@ -82,6 +83,8 @@ def plan_to_json(plan: Plan) -> str:
                     "last_used_region": step.evidence.last_used_region,
                     "last_used_service": step.evidence.last_used_service,
                 },
+                # Root signing certificates and MFA devices only (root actions).
+                **({} if step.credential_id is None else {"credential_id": step.credential_id}),
             }
             for step in plan.steps
         ],
@@ -95,6 +98,17 @@ def plan_to_json(plan: Plan) -> str:
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _policy_json(policy: PlanPolicy) -> dict[str, object]:
+    """The ``policy`` object, with ``include_root`` only when true.
+
+    Plans without root steps keep the shape they always had.
+    """
+    document: dict[str, object] = policy._asdict()
+    if not policy.include_root:
+        del document["include_root"]
+    return document
 
 
 class _Reader:
@@ -161,7 +175,8 @@ def _policy(r: _Reader, data: dict[str, Any]) -> PlanPolicy:
     tag = r.get(data, "exempt_tag", str, "policy") if "exempt_tag" in data else DEFAULT_TAG_KEY
     if not tag:
         raise r.fail("policy", "'exempt_tag' must not be empty")
-    return PlanPolicy(data["key_action"], data["password_action"], days, tag)
+    include_root = r.get(data, "include_root", bool, "policy") if "include_root" in data else False
+    return PlanPolicy(data["key_action"], data["password_action"], days, tag, include_root)
 
 
 def plan_from_json(text: str, name: str) -> Plan:
@@ -212,6 +227,7 @@ def plan_from_json(text: str, name: str) -> Plan:
                     r.optional(evidence, "last_used_region", str, where + ".evidence"),
                     r.optional(evidence, "last_used_service", str, where + ".evidence"),
                 ),
+                r.optional(item, "credential_id", str, where) if "credential_id" in item else None,
             )
         )
         if steps[-1].kind == CredentialKind.ACCESS_KEY and steps[-1].access_key_id is None:

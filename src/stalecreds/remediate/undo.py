@@ -159,4 +159,16 @@ _CANNOT = {
     Action.RESET_LOGIN_PROFILE.value: (
         "the old password is unknown to IAM; an administrator can set a new one"
     ),
+    Action.DELETE_ROOT_LOGIN_PROFILE.value: (
+        "a deleted root password cannot be restored; root password recovery (by e-mail to the "
+        "account's root address) sets a new one once the management account allows it again "
+        "(sts:AssumeRoot with IAMCreateRootUserPassword)"
+    ),
+    Action.DELETE_ROOT_ACCESS_KEY.value: "a deleted root access key cannot be restored",
+    Action.DELETE_ROOT_SIGNING_CERTIFICATE.value: (
+        "a deleted root signing certificate cannot be restored; upload a new one as root"
+    ),
+    Action.DEACTIVATE_ROOT_MFA_DEVICE.value: (
+        "a deactivated root MFA device must be enabled again by the root user"
+    ),
 }

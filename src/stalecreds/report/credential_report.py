@@ -7,7 +7,8 @@ credential reports", and ``shared/spec/credential-report.md``):
   A repeated header line (reports concatenated with ``cat``) is skipped.
 * ``N/A``, ``no_information`` and ``not_supported`` in a date column mean "no date".
 * Booleans are ``true``/``false`` in any case; ``password_enabled`` may be ``not_supported`` on
-  the root row, where it means the root user has a password.
+  the root row, where it means the root user has a password, except in ``aws-us-gov``, whose
+  root user cannot sign in to the console (no password).
 * Timestamps are ISO 8601 with an offset (``+00:00`` or ``Z``) and become aware UTC datetimes.
 * An access key exists when its ``access_key_N_last_rotated`` is a date, whatever ``_active``
   says; a password exists only when ``password_enabled`` is true. A signing certificate is listed
@@ -34,7 +35,7 @@ from stalecreds.model import (
     Status,
     UserCredentials,
 )
-from stalecreds.rules.facts import ROOT_USER_NAME
+from stalecreds.rules.facts import ROOT_USER_NAME, root_has_console_password
 
 if TYPE_CHECKING:
     import _csv
@@ -391,7 +392,7 @@ def _user(
     if enabled == _NOT_SUPPORTED:
         if not is_root:
             raise _CellError(3, "not_supported is only valid on the root user's row")
-        has_password = True
+        has_password = root_has_console_password(partition)
     else:
         has_password = _flag(enabled, 3)
     last_used = _moment(password_last_used, 4)

@@ -32,3 +32,17 @@ REPORT_MAX_STALENESS = timedelta(hours=4)
 
 ROOT_USER_NAME = "<root_account>"
 """The ``user`` column value of the root user's row in a credential report (S1)."""
+
+ROOT_NO_CONSOLE_PARTITIONS = frozenset({"aws-us-gov"})
+"""Partitions whose root user cannot sign in to the console: in AWS GovCloud (US) the root row's
+``password_enabled`` is ``not_supported`` and there is no root console password (AWS GovCloud
+(US) User Guide; ScoutSuite issue 1132; ``shared/spec/beyond-passwords-and-keys.md``)."""
+
+
+def root_has_console_password(partition: str) -> bool:
+    """Whether a root row's ``password_enabled`` = ``not_supported`` means a console password.
+
+    True in the commercial and China partitions (S1: "always not_supported" for root, which has
+    a password); false in :data:`ROOT_NO_CONSOLE_PARTITIONS`.
+    """
+    return partition not in ROOT_NO_CONSOLE_PARTITIONS

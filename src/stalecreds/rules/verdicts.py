@@ -76,7 +76,7 @@ class Verdict(enum.StrEnum):
     UNUSED = "unused"
     """Last used before the window, or no use recorded since tracking began."""
     UNTRACKED = "untracked"
-    """A signing certificate: IAM does not record its use."""
+    """A signing certificate or MFA device: IAM does not record its use."""
     UNKNOWN = "unknown"
     """The evidence could not be read (for example, a failed API call)."""
 
@@ -382,3 +382,8 @@ UNTRACKED_CERTIFICATE = Judgement(
     Verdict.UNTRACKED, "IAM does not record when a signing certificate is used."
 )
 """The judgement every signing certificate gets."""
+
+UNTRACKED_MFA_DEVICE = Judgement(
+    Verdict.UNTRACKED, "IAM does not record when an MFA device is used."
+)
+"""The judgement every MFA device gets (root users read through centralized root access)."""

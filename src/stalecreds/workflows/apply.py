@@ -157,7 +157,8 @@ def _apply_by_account(prepared: PreparedApply, journal: Journal | None) -> list[
     request, caller, dry_run = prepared.request, prepared.caller, prepared.request.dry_run
     by_account: dict[str, list[Step]] = {}
     for step in prepared.plan.steps:
-        by_account.setdefault(step.account_id, []).append(step)
+        if not step.action.root:  # root steps go through AssumeRoot, below
+            by_account.setdefault(step.account_id, []).append(step)
     results: list[StepResult] = []
     for account_id, steps in by_account.items():
         session = prepared.session
@@ -179,5 +180,12 @@ def _apply_by_account(prepared: PreparedApply, journal: Journal | None) -> list[
         applier = Applier(iam_client(session), account_caller, journal)
         results += applier.apply(
             prepared.plan._replace(steps=tuple(steps)), prepared.previous, dry_run=dry_run
+        )
+    root_steps = [step for step in prepared.plan.steps if step.action.root]
+    if root_steps:
+        from stalecreds.remediate.root_apply import apply_root_steps
+
+        results += apply_root_steps(
+            prepared.plan, root_steps, prepared.session, caller, journal, prepared.previous, dry_run
         )
     return results

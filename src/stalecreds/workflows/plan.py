@@ -37,6 +37,8 @@ class PlanRequest:
     When keys stopped working is read from the journals of earlier applies in
     ``journal_folder`` (default: under the user data folder) and, with ``history`` (a history
     database path), from the first scan that saw each key Inactive; the later counts.
+    ``include_root`` (with ``scan.org`` and ``scan.root_access``): plan to remove every member
+    account's root credential (:mod:`stalecreds.remediate.root_plan`; none can be undone).
     """
 
     scan: ScanRequest = field(default_factory=ScanRequest)
@@ -45,12 +47,17 @@ class PlanRequest:
     quarantine_days: int = DEFAULT_QUARANTINE_DAYS
     history: Path | None = None
     journal_folder: Path | None = None
+    include_root: bool = False
 
     @property
     def policy(self) -> PlanPolicy:
         """The plan's policy (its exemption tag is the scan's)."""
         return PlanPolicy(
-            self.key_action, self.password_action, self.quarantine_days, self.scan.exempt_tag
+            self.key_action,
+            self.password_action,
+            self.quarantine_days,
+            self.scan.exempt_tag,
+            self.include_root,
         )
 
     def check(self) -> None:
@@ -65,6 +72,8 @@ class PlanRequest:
             raise RequestError(f"unknown key action {self.key_action!r}")
         if self.quarantine_days < 0:
             raise RequestError("--quarantine-days must not be negative")
+        if self.include_root and not self.scan.root_access:
+            raise RequestError("--include-root needs --org --root-access")
 
 
 @dataclass(frozen=True)

@@ -104,10 +104,12 @@ class ScanRequest:
     ``report_timeout`` (seconds to wait for IAM's report), ``all_key_ids``, ``role_name`` and
     ``external_id`` (for ``AssumeRole`` into accounts other than the caller's),
     ``max_workers`` (accounts, or report files of a folder, at once), ``calls_per_account``
-    (concurrent IAM calls per account), ``region`` (for signing; also the region of ASFF
-    findings, :func:`findings_region`). A report folder: ``all_reports`` reads every report,
-    even several of one account (by default only the newest of each account is read, the others
-    skipped: :func:`~stalecreds.accounts.parallel.keep_newest_reports`).
+    (concurrent IAM calls per account), ``region`` (for signing); ``root_access`` (with
+    ``org`` only): also read each member account's root credentials through centralized root
+    access (``sts:AssumeRoot``, :mod:`stalecreds.aws.root_scanner`). ``region`` is also the
+    region of ASFF findings (:func:`findings_region`). A report folder: ``all_reports`` reads
+    every report, even several of one account (by default only the newest of each account is
+    read, the others skipped: :func:`~stalecreds.accounts.parallel.keep_newest_reports`).
 
     :meth:`check` (called by :func:`run_scan`) raises :class:`RequestError` for a request
     that contradicts itself.
@@ -139,6 +141,7 @@ class ScanRequest:
     max_workers: int = DEFAULT_MAX_WORKERS
     calls_per_account: int = DEFAULT_WORKERS
     shard: str | None = None
+    root_access: bool = False
     all_reports: bool = False
 
     @property
@@ -204,6 +207,8 @@ class ScanRequest:
             raise RequestError("--all-reports needs --report FOLDER")
         if self.ous and not self.org:
             raise RequestError("--ou needs --org")
+        if self.root_access and not self.org:
+            raise RequestError("--root-access needs --org (member accounts of an Organization)")
         listed = bool(self.accounts or self.accounts_file)
         if self.org and listed:
             raise RequestError(
@@ -291,7 +296,7 @@ def run_scan(request: ScanRequest, observer: Observer | None = None) -> Iterator
         yield _scan_many(request, exemptions, seen)
         return
     if not request.live:
-        with open_input(request) as (stream, name):
+        with open_input(request) as (stream, name), seen.reading(stream):
             lines, source = read_report(stream, name)
             moment = request.as_of or (
                 source.generated_time if request.sample and source.generated_time else now()
@@ -416,6 +421,7 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions, observer: Observer)
     rules = VerdictRules(request.as_of or now(), request.thresholds)
     options = _live_options(request, exemptions)
     shard = None if request.shard is None else parse_shard(request.shard)
+    root_note = None
     if len(request.profiles) > 1:
         sessions: dict[str, object] = {}
         accounts: list[Account] = []
@@ -448,6 +454,12 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions, observer: Observer)
             role_name=request.role_name,
             external_id=request.external_id,
         )
+        if request.root_access:
+            from stalecreds.aws.root_scanner import org_root_access
+
+            scan_one, root_note = org_root_access(
+                scan_one, base, caller, organizations, rules, exemptions
+            )
     excluded = parse_account_ids(request.exclude_accounts, "--exclude-account")
     chosen = select_accounts(accounts, exclude=excluded, shard=shard)
     if not chosen and shard is None:  # an empty shard is a normal, empty result
@@ -463,4 +475,9 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions, observer: Observer)
     source = ReportSource(
         name=f"{label}: {len(chosen)} accounts{shard_text}", format="multi-account"
     )
-    return merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
+    merged = merge(outcomes, source=source, as_of=rules.as_of, thresholds=rules.thresholds)
+    if root_note is not None:
+        from stalecreds.aws.root_scanner import warn_first
+
+        merged = warn_first(merged, root_note)
+    return merged
