@@ -27,7 +27,7 @@ from stalecreds.accounts.selection import (
 )
 from stalecreds.aws.live_options import DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS, LiveScanOptions
 from stalecreds.errors import StalecredsError
-from stalecreds.files import write_file_atomically, write_stdout_when_complete
+from stalecreds.files import same_file, write_file_atomically, write_stdout_when_complete
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.formats.base import printable
 from stalecreds.history.trend import TrendPoint
@@ -35,7 +35,12 @@ from stalecreds.report.input import STDIN_NAME, ReportSource, read_report
 from stalecreds.report.scan import ReportScan
 from stalecreds.report.split_scan import report_scan
 from stalecreds.rules.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
-from stalecreds.rules.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
+from stalecreds.rules.verdicts import (
+    DEFAULT_MAX_AGE_DAYS,
+    MAX_AGE_LIMIT_DAYS,
+    Thresholds,
+    VerdictRules,
+)
 from stalecreds.wording import plural
 
 EXIT_OK = 0
@@ -45,8 +50,6 @@ EXIT_AWS_ERROR = 3
 EXIT_PARTIAL = 4
 SAMPLE_REPORT = "sample-credential-report.json"
 MAX_WARNINGS_SHOWN = 10
-MAX_AGE_LIMIT_DAYS = 36_500
-"""The largest --max-age: a century (IAM began recording use in 2014)."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -369,12 +372,34 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
     return request
 
 
-def refuse_overwriting_report(request: ScanRequest, output: Path | None) -> None:
-    """Raise a usage error when ``output`` would overwrite or join the reports being read.
+def refuse_overwriting_inputs(
+    output: Path | None, option: str, others: dict[str, Path | None]
+) -> None:
+    """Raise a usage error when ``output`` (given as ``option``) is one of ``others``.
+
+    ``others`` names the files the run reads or keeps (``{"the history database": path}``);
+    checked before anything is read or written.
+    """
+    if output is None:
+        return
+    for what, other in others.items():
+        if other is not None and same_file(output, other):
+            raise click.UsageError(f"{option} {output} is {what}; give another file")
+
+
+def refuse_overwriting_report(
+    request: ScanRequest, output: Path | None, option: str = "--output"
+) -> None:
+    """Raise a usage error when ``output`` would overwrite or join the inputs being read.
 
     That is the report file itself, or any file in the report folder (the next scan of the
-    folder would read it as a report).
+    folder would read it as a report), the ``--config`` file and the ``--accounts-file``.
     """
+    refuse_overwriting_inputs(
+        output,
+        option,
+        {"the --config file": request.config_path, "the --accounts-file": request.accounts_file},
+    )
     if output is None or request.report_path in (None, "-"):
         return
     report = Path(request.report_path)

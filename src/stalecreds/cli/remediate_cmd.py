@@ -19,6 +19,7 @@ from stalecreds.cli.common import (
     fail,
     handle_errors,
     now,
+    refuse_overwriting_inputs,
     refuse_overwriting_report,
     report_failures,
     run_scan,
@@ -38,7 +39,7 @@ from stalecreds.remediate.journal import (
     step_outcomes,
 )
 from stalecreds.remediate.plan import DEFAULT_QUARANTINE_DAYS, PlanPolicy, build_plan
-from stalecreds.remediate.plan_file import plan_from_json, plan_to_json
+from stalecreds.remediate.plan_file import plan_to_json, read_plan_file
 from stalecreds.wording import plural
 
 
@@ -100,7 +101,12 @@ def plan(
     lists on more than one row; each is listed with the reason.
     """
     request = scan_request(options)
-    refuse_overwriting_report(request, out_path)
+    refuse_overwriting_report(request, out_path, "--out")
+    if history_path is not None:
+        from stalecreds.history.store import history_file
+
+        history = history_file(history_path)
+        refuse_overwriting_inputs(out_path, "--out", {"the history database": history})
     with handle_errors():
         caller = _caller(request.single_profile, request.region) if request.live else None
         with run_scan(request) as result:
@@ -187,8 +193,9 @@ def apply(
     from stalecreds.formats.plan_view import render_plan, render_results
     from stalecreds.remediate.apply import Outcome, check_plan
 
+    refuse_overwriting_inputs(journal_path, "--journal", {"the plan": plan_path})
     with handle_errors():
-        the_plan = plan_from_json(plan_path.read_text(encoding="utf-8"), str(plan_path))
+        the_plan = read_plan_file(plan_path)
         session = make_session(profile, region)
         caller = _caller(profile, region, session)
         check_plan(the_plan, caller, now(), timedelta(hours=max_plan_age))

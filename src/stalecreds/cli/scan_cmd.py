@@ -21,6 +21,7 @@ from stalecreds.cli.common import (
     emit_scan,
     handle_errors,
     now,
+    refuse_overwriting_inputs,
     refuse_overwriting_report,
     report_failures,
     run_scan,
@@ -107,6 +108,7 @@ def scan(
         from stalecreds.history.store import history_file
 
         history = history_file(history_path)
+        refuse_overwriting_inputs(output, "--output", {"the history database": history})
     with handle_errors(), run_scan(request) as result:
         if history is not None and isinstance(result, ReportScan):
             result = result.collect()  # read once, for the output and the history
@@ -373,20 +375,13 @@ def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
     """
     import json
 
-    from stalecreds.errors import InputError
-    from stalecreds.formats.merge import merge_documents
+    from stalecreds.formats.merge import load_result, merge_documents
 
-    documents = []
+    refuse_overwriting_inputs(
+        output, "--output", {f"the input {path}": path for path in inputs}
+    )
     with handle_errors():
-        for path in inputs:
-            try:
-                documents.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
-            except json.JSONDecodeError as error:
-                raise InputError(
-                    str(path), f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno
-                ) from None
-            except (OSError, UnicodeDecodeError) as error:
-                raise InputError(str(path), f"cannot read it: {error}") from None
+        documents = [(str(path), load_result(path)) for path in inputs]
         merged = merge_documents(documents)
     text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
     emit(lambda out: out.write(text), output, streams=True)
