@@ -174,7 +174,7 @@ def open_private_append(path: Path, what: str) -> TextIO:
     if not stat.S_ISREG(os.fstat(handle).st_mode):
         os.close(handle)
         raise InputError(str(path), f"is not a regular file, so it cannot be {what}")
-    return open(handle, "a", encoding="utf-8")  # noqa: SIM115 - the caller closes it
+    return open(handle, "a", encoding="utf-8")
 
 
 def create_private_file(path: Path, what: str) -> None:
@@ -219,8 +219,9 @@ def read_stream_bounded(stream: IO[bytes], limit: int, name: str, what: str) -> 
 
 
 def read_file_bounded(path: Path, limit: int, what: str) -> bytes:
-    """The bytes of the file at ``path``, at most ``limit`` of them (see
-    :func:`read_stream_bounded`). Raises :class:`InputError` naming the path.
+    """The bytes of the file at ``path``, at most ``limit`` of them.
+
+    See :func:`read_stream_bounded`. Raises :class:`InputError` naming the path.
     """
     try:
         with open(path, "rb") as stream:

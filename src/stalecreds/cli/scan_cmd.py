@@ -377,9 +377,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
 
     from stalecreds.formats.merge import load_result, merge_documents
 
-    refuse_overwriting_inputs(
-        output, "--output", {f"the input {path}": path for path in inputs}
-    )
+    refuse_overwriting_inputs(output, "--output", {f"the input {path}": path for path in inputs})
     with handle_errors():
         documents = [(str(path), load_result(path)) for path in inputs]
         merged = merge_documents(documents)

@@ -94,7 +94,11 @@ _CREDENTIAL_FIELDS: dict[str, tuple[bool, str, Callable[[object], bool]]] = {
     "is_root": (False, "true or false", _flag),
     "slot": (False, "1, 2 or null", _optional(_one_of([1, 2]))),
     "access_key_id": (False, "a string or null", _optional(_text)),
-    "status": (False, f"one of {[s.value for s in Status]} or null", _optional(_one_of(list(Status)))),
+    "status": (
+        False,
+        f"one of {[s.value for s in Status]} or null",
+        _optional(_one_of(list(Status))),
+    ),
     "created": (False, "an ISO 8601 time with a UTC offset, or null", _time_or_none),
     "last_used": (False, "an ISO 8601 time with a UTC offset, or null", _time_or_none),
     "last_used_region": (False, "a string or null", _optional(_text)),
@@ -144,7 +148,7 @@ def check_document(name: str, document: Any) -> None:
     ):
         raise InputError(
             name,
-            "'max_age_days' must be {\"password\": DAYS, \"access_key\": DAYS}, each 1 to "
+            '\'max_age_days\' must be {"password": DAYS, "access_key": DAYS}, each 1 to '
             f"{MAX_AGE_LIMIT_DAYS}; got {ages!r}",
         )
     for index, credential in enumerate(document["credentials"]):
@@ -174,7 +178,7 @@ def check_document(name: str, document: Any) -> None:
         isinstance(w, dict) and _optional(_natural)(w.get("line")) and _text(w.get("message"))
         for w in warnings
     ):
-        raise InputError(name, "'warnings' must be a list of {\"line\", \"message\"} objects")
+        raise InputError(name, '\'warnings\' must be a list of {"line", "message"} objects')
     if not _natural(document.get("warnings_omitted", 0)):
         raise InputError(name, "'warnings_omitted' must be a whole number, 0 or more")
     accounts = document.get("accounts", [])

@@ -118,7 +118,9 @@ def load_journal(path: Path, *, check_times: bool = True) -> JournalContents:
 
     A missing file has no records. A journal must be a regular file (not a link, not a device
     such as ``/dev/null``) of at most :data:`JOURNAL_MAX_BYTES`; with ``check_times`` every
-    record's ``time`` must be an ISO 8601 time with a UTC offset in the years 1970 to 9000. A cut-short line is tolerated in two places only: the last
+    record's ``time`` must be an ISO 8601 time with a UTC offset in the years 1970 to 9000.
+
+    A cut-short line is tolerated in two places only: the last
     line, when it has no newline and starts like a record (``{"event": "…``); and a line where
     such a piece is directly followed by a whole record (as earlier versions wrote them),
     whose record is kept. Raises :class:`InputError` naming the file (and the line) for anything
