@@ -229,7 +229,7 @@ def read_file_bounded(path: Path, limit: int, what: str) -> bytes:
     except IsADirectoryError:
         raise InputError(str(path), f"is a folder, not {what}") from None
     except OSError as error:
-        raise InputError(str(path), f"cannot read it: {error.strerror or error}") from None
+        raise InputError(str(path), error.strerror or str(error)) from None
 
 
 def read_text_bounded(path: Path, limit: int, what: str) -> str:
@@ -240,10 +240,8 @@ def read_text_bounded(path: Path, limit: int, what: str) -> str:
     data = read_file_bounded(path, limit, what)
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            str(path), f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
-        ) from None
+    except UnicodeDecodeError:
+        raise InputError(str(path), "not UTF-8 text") from None
 
 
 def same_file(first: Path, second: Path) -> bool:

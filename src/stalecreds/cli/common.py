@@ -34,7 +34,12 @@ from stalecreds.history.trend import TrendPoint
 from stalecreds.report.input import STDIN_NAME, ReportSource, read_report
 from stalecreds.report.scan import ReportScan
 from stalecreds.report.split_scan import report_scan
-from stalecreds.rules.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
+from stalecreds.rules.exemptions import (
+    DEFAULT_TAG_KEY,
+    Exemptions,
+    check_tag_key,
+    load_exemptions,
+)
 from stalecreds.rules.verdicts import (
     DEFAULT_MAX_AGE_DAYS,
     MAX_AGE_LIMIT_DAYS,
@@ -339,6 +344,10 @@ def scan_request(options: dict[str, Any]) -> ScanRequest:
     request = ScanRequest(thresholds=thresholds, **fields)
     if request.sample and request.report_path is not None:
         raise click.UsageError("give either --report or --sample, not both")
+    try:
+        check_tag_key(request.exempt_tag)
+    except ValueError as error:
+        raise click.UsageError(f"--exempt-tag: {error}") from None
     if request.many_accounts and not request.live:
         raise click.UsageError("--org, --ou, --accounts and several --profile need a live scan")
     if not request.live:

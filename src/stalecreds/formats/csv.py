@@ -2,6 +2,11 @@
 
 Booleans are ``true``/``false``; missing values are empty; ``finding_rules`` is joined with
 ``;``. Written as the report is read.
+
+Formula injection: a text cell beginning with ``=``, ``+``, ``-``, ``@``, TAB or CR (IAM user
+names may hold ``+=,.@_-``, tag values almost anything) would be run as a formula by a
+spreadsheet; it is written with a single quote in front, as OWASP recommends ("CSV Injection").
+The JSON keeps the raw value.
 """
 
 from __future__ import annotations
@@ -18,6 +23,14 @@ from stalecreds.rules.assessment import Assessment
 _BATCH = 2000
 """Credentials encoded per piece of text."""
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet read a cell as a formula (OWASP)."""
+
+
+def neutralised(text: str) -> str:
+    """``text`` for a CSV cell: with a ``'`` in front when it begins like a formula."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
 
 def _cell(value: object) -> object:
     if isinstance(value, datetime):
@@ -29,7 +42,9 @@ def _cell(value: object) -> object:
     if value is False:
         return "false"
     if isinstance(value, list):
-        return ";".join(str(item) for item in value)
+        return neutralised(";".join(str(item) for item in value))
+    if isinstance(value, str):
+        return neutralised(value)
     return value
 
 
