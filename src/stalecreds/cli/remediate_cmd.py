@@ -29,6 +29,7 @@ from stalecreds.cli.common import (
     show_warnings,
 )
 from stalecreds.errors import InputError
+from stalecreds.files import refuse_link_or_special
 from stalecreds.model import Caller
 from stalecreds.remediate.journal import (
     Journal,
@@ -195,6 +196,8 @@ def apply(
 
     refuse_overwriting_inputs(journal_path, "--journal", {"the plan": plan_path})
     with handle_errors():
+        if journal_path is not None:  # before any AWS call: a link or a device is never one
+            refuse_link_or_special(journal_path, "a stalecreds journal")
         the_plan = read_plan_file(plan_path)
         session = make_session(profile, region)
         caller = _caller(profile, region, session)
