@@ -128,7 +128,7 @@ def test_a_journal_or_history_behind_a_link_is_refused(tmp_path: Path) -> None:
         History(history)
     wal_only = tmp_path / "h2.sqlite"
     (tmp_path / "h2.sqlite-wal").symlink_to(victim)
-    with pytest.raises(HistoryError, match="h2.sqlite-wal: is a symbolic link"):
+    with pytest.raises(HistoryError, match=r"h2\.sqlite-wal: is a symbolic link"):
         History(wal_only)
     assert victim.read_text(encoding="utf-8") == "keep\n"
 
@@ -330,8 +330,14 @@ def test_a_bad_time_in_one_journal_record_is_one_line_and_breaks_no_later_plan(
     folder = tmp_path / "data" / "stalecreds" / "journals"
     folder.mkdir(parents=True)
     journal = folder / "p1.jsonl"
-    good = {"event": "step-end", "time": "2025-05-01T00:00:00+00:00", "outcome": "applied",
-            "action": "deactivate-access-key", "access_key_id": "AKIAGOOD", "step_id": "s1"}  # fmt: skip
+    good = {
+        "event": "step-end",
+        "time": "2025-05-01T00:00:00+00:00",
+        "outcome": "applied",
+        "action": "deactivate-access-key",
+        "access_key_id": "AKIAGOOD",
+        "step_id": "s1",
+    }
     records = [
         {"event": "apply-start", "time": "2025-05-01T00:00:00+00:00", "plan_id": "p1"},
         good,

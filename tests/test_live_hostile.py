@@ -10,6 +10,7 @@ except the ones a test picks.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import threading
@@ -62,10 +63,8 @@ def seed(iam: Any) -> None:
 def delete_user(iam: Any, name: str) -> None:
     for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
         iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
-    try:
+    with contextlib.suppress(iam.exceptions.NoSuchEntityException):
         iam.delete_login_profile(UserName=name)
-    except iam.exceptions.NoSuchEntityException:
-        pass
     iam.delete_user(UserName=name)
 
 
