@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from stalecreds.cli import main
 from stalecreds.errors import InputError
-from stalecreds.files import read_stream_bounded, write_file_atomically
+from stalecreds.files import write_file_atomically
 from stalecreds.formats.merge import merge_documents
 from stalecreds.history.store import History, HistoryError
 from stalecreds.remediate.journal import Journal, deactivations, load_journal
@@ -408,6 +408,8 @@ def test_endless_inputs_are_refused_in_bounded_memory(
 
 
 def test_endless_standard_input_is_refused() -> None:
+    from stalecreds.files import read_stream_bounded
+
     class Endless(io.RawIOBase):
         def readable(self) -> bool:
             return True
