@@ -51,7 +51,7 @@ _RECORD_START = '{"event": "'
 
 
 JOURNAL_MAX_BYTES = 64 * MIB
-"""The largest journal read: about 100,000 steps applied (600 bytes each). A bigger one is refused."""
+"""The largest journal read: about 100,000 steps applied (600 bytes each); more is refused."""
 
 _WHAT = "a stalecreds journal"
 
