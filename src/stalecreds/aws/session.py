@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from botocore.parsers import ResponseParserError
 
 from stalecreds import __version__
-from stalecreds.errors import AwsError, StalecredsError
+from stalecreds.errors import AwsError, ConfigError
 from stalecreds.model import Caller
 
 if TYPE_CHECKING:
@@ -56,8 +56,8 @@ MAX_MESSAGE_CHARACTERS = 300
 
 
 def _one_line(text: str) -> str:
-    """``text`` as one short line: its first line, control characters escaped, cut short."""
-    line = text.strip().splitlines()[0] if text.strip() else ""
+    """``text`` as one short line: its lines joined, control characters escaped, cut short."""
+    line = " ".join(text.split())
     line = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in line)
     if len(line) > MAX_MESSAGE_CHARACTERS:
         line = line[:MAX_MESSAGE_CHARACTERS] + "…"
@@ -99,12 +99,12 @@ def aws_errors(action: str) -> Iterator[None]:
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
     """A boto3 session from the default credential chain, or from ``profile``.
 
-    Raises :class:`StalecredsError` when the profile does not exist.
+    Raises :class:`~stalecreds.errors.ConfigError` when the profile does not exist.
     """
     try:
         return boto3.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as error:
-        raise StalecredsError(f"AWS profile not found: {error.kwargs.get('profile')}") from None
+        raise ConfigError(f"AWS profile not found: {error.kwargs.get('profile')}") from None
 
 
 def iam_client(session: boto3.Session) -> IAMClient:

@@ -297,3 +297,12 @@ def merge_documents(documents: Sequence[tuple[str, Any]]) -> dict[str, Any]:
         merged["accounts"] = list(accounts.values())
     merged |= {"summary": summary, "warnings": warnings, "warnings_omitted": omitted}
     return merged
+
+
+def read_documents(paths: Sequence[Path]) -> list[tuple[str, Any]]:
+    """Read JSON results from ``paths``: ``(path, document)`` pairs for :func:`merge_documents`.
+
+    Each file is read by :func:`load_result` (at most :data:`MERGE_INPUT_MAX_BYTES`). Raises
+    :class:`InputError` naming the file (and the line and column of invalid JSON).
+    """
+    return [(str(path), load_result(path)) for path in paths]

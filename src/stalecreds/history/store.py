@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 
 from platformdirs import user_data_path
 
-from stalecreds.errors import InputError, StalecredsError
+from stalecreds.errors import HistoryError as HistoryError  # its home before errors.py
+from stalecreds.errors import InputError
 from stalecreds.files import create_private_file, refuse_link_or_special
 from stalecreds.history.trend import TrendPoint
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
@@ -78,10 +79,6 @@ _OBSERVATION_COLUMNS = (
     "scan_id, credential, account_id, user, arn, kind, slot, access_key_id, status, verdict, "
     "finding, last_used, created"
 )
-
-
-class HistoryError(StalecredsError):
-    """The history database cannot be opened, migrated, read or written."""
 
 
 def default_history_path() -> Path:
