@@ -14,7 +14,8 @@ from pathlib import Path
 from stalecreds.accounts.parallel import AccountScan
 from stalecreds.accounts.selection import Account
 from stalecreds.errors import InputError
-from stalecreds.report.input import read_report
+from stalecreds.files import read_file_bounded
+from stalecreds.report.input import REPORT_MAX_BYTES, read_report
 from stalecreds.report.scan import ReportScan
 from stalecreds.rules.exemptions import Exemptions
 from stalecreds.rules.verdicts import VerdictRules
@@ -44,10 +45,7 @@ def report_file_scanner(
 
     def scan_one(account: Account) -> AccountScan:
         path = Path(account.name or "")
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise InputError(str(path), error.strerror or str(error)) from None
+        data = read_file_bounded(path, REPORT_MAX_BYTES, "a credential report")
         lines, source = read_report(io.BytesIO(data), str(path))
         return ReportScan(lines, source, rules, exemptions).collect()
 
