@@ -17,8 +17,9 @@ from pathlib import Path
 from stalecreds.accounts.parallel import AccountScan
 from stalecreds.accounts.selection import Account
 from stalecreds.errors import InputError
+from stalecreds.files import read_stream_bounded
 from stalecreds.model import UserCredentials
-from stalecreds.report.input import read_report
+from stalecreds.report.input import REPORT_MAX_BYTES, read_report
 from stalecreds.report.scan import ReportScan
 from stalecreds.rules.exemptions import Exemptions
 from stalecreds.rules.verdicts import VerdictRules
@@ -54,7 +55,11 @@ def report_file_scanner(
         try:
             with path.open("rb") as stream:
                 modified = datetime.fromtimestamp(os.fstat(stream.fileno()).st_mtime, UTC)
-                data = stream.read()
+                data = read_stream_bounded(
+                    stream, REPORT_MAX_BYTES, str(path), "a credential report"
+                )
+        except IsADirectoryError:
+            raise InputError(str(path), "is a folder, not a credential report") from None
         except OSError as error:
             raise InputError(str(path), error.strerror or str(error)) from None
         lines, source = read_report(io.BytesIO(data), str(path))

@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from stalecreds.errors import InputError, RequestError
+from stalecreds.files import MIB, read_text_bounded
+
+ACCOUNTS_FILE_MAX_BYTES = 1 * MIB
+"""The largest accounts file read: about 80,000 account IDs. A bigger one is refused."""
 
 
 class Account(NamedTuple):
@@ -53,13 +57,15 @@ def _first_invalid(value: str) -> str | None:
 def read_accounts_file(path: Path) -> list[str]:
     """Account IDs from a UTF-8 file (BOM allowed): one per line, commas allowed, ``#`` comments.
 
-    Raises :class:`InputError` naming the file and line.
+    Raises :class:`InputError` naming the file and line, or for a file larger than
+    :data:`ACCOUNTS_FILE_MAX_BYTES`.
     """
     name = str(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM from Windows editors
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(name, f"cannot read the accounts file: {error}") from None
+    try:  # a BOM from Windows editors is dropped
+        text = read_text_bounded(path, ACCOUNTS_FILE_MAX_BYTES, "an accounts file")
+    except InputError as error:
+        raise InputError(name, f"cannot read the accounts file: {error.message}") from None
+    lines = text.splitlines()
     ids: list[str] = []
     for number, line in enumerate(lines, start=1):
         text = line.split("#", 1)[0].strip()

@@ -96,8 +96,8 @@ class IamReads:
         """
         with aws_errors("iam:GetAccessKeyLastUsed"):
             response = self.iam.get_access_key_last_used(AccessKeyId=access_key_id)
-        last = response["AccessKeyLastUsed"]
-        used = last.get("LastUsedDate")
+            last = response["AccessKeyLastUsed"]
+            used = last.get("LastUsedDate")
         if used is None:
             return None
         region = last.get("Region")
@@ -116,11 +116,23 @@ class IamReads:
         try:
             with aws_errors("iam:GetLoginProfile"):
                 response = self.iam.get_login_profile(UserName=user)
+                created = response["LoginProfile"]["CreateDate"]
         except AwsError as error:
             if error.code == "NoSuchEntity":
                 return None
             raise
-        return _utc(response["LoginProfile"]["CreateDate"])
+        return _utc(created)
+
+    def user_exists(self, user: str) -> bool:
+        """Whether IAM has the user (``iam:GetUser``; ``NoSuchEntity`` means it does not)."""
+        try:
+            with aws_errors("iam:GetUser"):
+                self.iam.get_user(UserName=user)
+        except AwsError as error:
+            if error.code == "NoSuchEntity":
+                return False
+            raise
+        return True
 
     def password_last_used(self, user: str) -> datetime | None:
         """The user's last console sign-in (``iam:GetUser`` ``PasswordLastUsed``), or ``None``."""

@@ -70,12 +70,38 @@ class _Done(NamedTuple):
 
     ``notes`` are warnings for the user's report line; ``errors`` are failed credential lookups
     and ``tag_errors`` failed exemption-tag reads, kept apart to be reported in that order.
+    ``gone``: IAM says the user no longer exists; it and its credentials are left out.
     """
 
     user: UserCredentials
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     tag_errors: tuple[str, ...] = ()
+    gone: bool = False
+
+
+class _UserGone(Exception):
+    """A user API answered ``NoSuchEntity`` for the user itself: deleted since the report."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(action)
+        self.action = action
+
+
+def _no_such_entity(error: AwsError) -> bool:
+    return error.code == "NoSuchEntity"
+
+
+def _gone(user: UserCredentials, action: str) -> _Done:
+    """The result for a user IAM no longer has: left out, with a note naming the call."""
+    return _Done(
+        user,
+        notes=(
+            f"{user.user}: the user no longer exists ({action}: NoSuchEntity; deleted since "
+            "the report); it and its credentials are not listed",
+        ),
+        gone=True,
+    )
 
 
 def scan_account(
@@ -130,6 +156,8 @@ def scan_account(
     summary = Summary()
     assessments: list[Assessment] = []
     for result in done:
+        if result.gone:
+            continue
         user = result.user
         if account_name is not None:
             user = user._replace(account_name=account_name)
@@ -208,9 +236,12 @@ def _refresh_from_api(
         user = users[position]
         lookup = lookups.get(position)
         done = _Done(user)
-        if lookup is not None:
-            done = _refresh_user(reads, user, lookup, sign_ins)
-        return _check_exemption_tag(reads, done, rules, options)
+        try:
+            if lookup is not None:
+                done = _refresh_user(reads, user, lookup, sign_ins)
+            return _check_exemption_tag(reads, done, rules, options)
+        except _UserGone as gone:
+            return _gone(user, gone.action)
 
     positions = [
         position
@@ -266,6 +297,8 @@ def _refresh_keys(
     try:
         listed = reads.list_access_keys(user.user)
     except AwsError as error:
+        if _no_such_entity(error):
+            raise _UserGone(error.action) from None
         errors.append(f"{user.user}: {error}")
         return [
             key._replace(lookup_error=str(error)) if key.slot in slots_to_check else key
@@ -293,10 +326,20 @@ def _refresh_keys(
             try:
                 key = key._replace(last_use=reads.access_key_last_used(listed_key.access_key_id))
             except AwsError as error:
+                if _no_such_entity(error):
+                    notes.append(_key_gone_note(user.user, listed_key.access_key_id))
+                    continue
                 errors.append(f"{user.user}: {error}")
                 key = key._replace(lookup_error=str(error))
         keys.append(key)
     return keys
+
+
+def _key_gone_note(user: str, key_id: str) -> str:
+    return (
+        f"{user}: access key {key_id} no longer exists (GetAccessKeyLastUsed: NoSuchEntity; "
+        "deleted during the scan); not listed"
+    )
 
 
 def _refresh_password(
@@ -309,6 +352,9 @@ def _refresh_password(
 ) -> Password | None:
     try:
         if reads.login_profile_created(user.user) is None:
+            # NOTE: GetLoginProfile answers NoSuchEntity for a deleted user too; GetUser tells.
+            if not reads.user_exists(user.user):
+                raise _UserGone("iam:GetLoginProfile, iam:GetUser")
             notes.append(
                 f"{user.user}: the console password no longer exists (GetLoginProfile: "
                 "NoSuchEntity); not listed"
@@ -319,6 +365,8 @@ def _refresh_password(
         else:
             last_used = reads.password_last_used(user.user)
     except AwsError as error:
+        if _no_such_entity(error):  # GetUser: the user itself is gone
+            raise _UserGone(error.action) from None
         errors.append(f"{user.user}: {error}")
         return password._replace(lookup_error=str(error))
     # NOTE: the API only ever moves last use forward; keep the later of report and API.
@@ -334,9 +382,12 @@ def _users_from_api(
     api_users = list(reads.list_users())
 
     def work(position: int) -> _Done:
-        user, errors = _api_user(reads, api_users[position])
-        done = _Done(_exempt_by_config(user, options), errors=tuple(errors))
-        return _check_exemption_tag(reads, done, rules, options)
+        try:
+            user, errors, notes = _api_user(reads, api_users[position])
+            done = _Done(_exempt_by_config(user, options), tuple(notes), tuple(errors))
+            return _check_exemption_tag(reads, done, rules, options)
+        except _UserGone as gone:
+            return _gone(_api_stub(api_users[position]), gone.action)
 
     finished = _in_order(work, list(range(len(api_users))), pool)
     done = [finished[position] for position in range(len(api_users))]
@@ -345,10 +396,39 @@ def _users_from_api(
     return done, source
 
 
-def _api_user(reads: IamReads, api_user: ApiUser) -> tuple[UserCredentials, list[str]]:
-    errors: list[str] = []
-    name = api_user.name
+def _api_stub(api_user: ApiUser) -> UserCredentials:
+    """``api_user`` without credentials: what is known of a user listed, then deleted."""
+    return _api_user_of(api_user, None, ())
+
+
+def _api_user_of(
+    api_user: ApiUser, password: Password | None, keys: tuple[AccessKey, ...]
+) -> UserCredentials:
+    """The :class:`UserCredentials` of a ``ListUsers`` entry and the credentials read for it."""
     parts = api_user.arn.split(":", 5)
+    user = UserCredentials(
+        user=api_user.name,
+        arn=api_user.arn,
+        account_id=parts[4] if len(parts) == 6 else "unknown",
+        partition=parts[1] if len(parts) == 6 else "aws",
+        is_root=False,
+        created=api_user.created,
+        mfa_active=None,
+        password=password,
+        access_keys=keys,
+        certificates=(),
+    )
+    return user
+
+
+def _api_user(reads: IamReads, api_user: ApiUser) -> tuple[UserCredentials, list[str], list[str]]:
+    """The user of one ``ListUsers`` entry, its failed lookups and notes.
+
+    Raises :class:`_UserGone` when ``ListAccessKeys`` says the user no longer exists.
+    """
+    errors: list[str] = []
+    notes: list[str] = []
+    name = api_user.name
     password: Password | None = None
     try:
         created = reads.login_profile_created(name)
@@ -361,6 +441,8 @@ def _api_user(reads: IamReads, api_user: ApiUser) -> tuple[UserCredentials, list
     try:
         listed = reads.list_access_keys(name)
     except AwsError as error:
+        if _no_such_entity(error):
+            raise _UserGone(error.action) from None
         errors.append(f"{name}: {error}; its access keys are not listed")
         listed = []
     for listed_key in listed:
@@ -368,22 +450,13 @@ def _api_user(reads: IamReads, api_user: ApiUser) -> tuple[UserCredentials, list
         try:
             key = key._replace(last_use=reads.access_key_last_used(listed_key.access_key_id))
         except AwsError as error:
+            if _no_such_entity(error):
+                notes.append(_key_gone_note(name, listed_key.access_key_id))
+                continue
             errors.append(f"{name}: {error}")
             key = key._replace(lookup_error=str(error))
         keys.append(key)
-    user = UserCredentials(
-        user=name,
-        arn=api_user.arn,
-        account_id=parts[4] if len(parts) == 6 else "unknown",
-        partition=parts[1] if len(parts) == 6 else "aws",
-        is_root=False,
-        created=api_user.created,
-        mfa_active=None,
-        password=password,
-        access_keys=tuple(keys),
-        certificates=(),
-    )
-    return user, errors
+    return _api_user_of(api_user, password, tuple(keys)), errors, notes
 
 
 def _exempt_by_config(user: UserCredentials, options: LiveScanOptions) -> UserCredentials:
@@ -414,6 +487,8 @@ def _check_exemption_tag(
     try:
         tags = reads.user_tags(user.user)
     except AwsError as error:
+        if _no_such_entity(error):
+            raise _UserGone(error.action) from None
         return done._replace(
             tag_errors=(f"{user.user}: {error}; the exemption tag was not checked",)
         )

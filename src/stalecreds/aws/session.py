@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+from botocore.parsers import ResponseParserError
 
 from stalecreds import __version__
 from stalecreds.errors import AwsError, ConfigError
@@ -52,14 +53,41 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code") or "Unknown")
 
 
+MAX_MESSAGE_CHARACTERS = 300
+"""How much of an AWS error message is kept: an unreadable answer can quote a whole page."""
+
+
+def _one_line(text: str) -> str:
+    """``text`` as one short line: its lines joined, control characters escaped, cut short."""
+    line = " ".join(text.split())
+    line = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in line)
+    if len(line) > MAX_MESSAGE_CHARACTERS:
+        line = line[:MAX_MESSAGE_CHARACTERS] + "…"
+    return line
+
+
 @contextlib.contextmanager
 def aws_errors(action: str) -> Iterator[None]:
-    """Turn botocore exceptions raised inside the block into :class:`AwsError` for ``action``."""
+    """Turn botocore exceptions raised inside the block into :class:`AwsError` for ``action``.
+
+    An answer botocore cannot parse (a truncated XML body, an HTML page with status 200:
+    ``ResponseParserError``) or that lacks a field the call's result must have (``KeyError``,
+    ``TypeError`` while reading it inside the block) is an AWS error like any other, code
+    ``ResponseParserError`` or ``MalformedResponse``.
+    """
     try:
         yield
+    except ResponseParserError as error:
+        raise AwsError(
+            action, "ResponseParserError", f"unreadable answer: {_one_line(str(error))}"
+        ) from None
+    except (KeyError, TypeError) as error:
+        raise AwsError(
+            action, "MalformedResponse", f"the answer lacks {_one_line(str(error))}"
+        ) from None
     except ClientError as error:
-        message = str(error.response.get("Error", {}).get("Message") or "").strip()
-        raise AwsError(action, error_code(error), message or "no message") from None
+        message = _one_line(str(error.response.get("Error", {}).get("Message") or ""))
+        raise AwsError(action, _one_line(error_code(error)), message or "no message") from None
     except NoCredentialsError:
         raise AwsError(
             action,
@@ -67,7 +95,7 @@ def aws_errors(action: str) -> Iterator[None]:
             "no AWS credentials found (environment, --profile, SSO or instance role)",
         ) from None
     except BotoCoreError as error:
-        raise AwsError(action, type(error).__name__, str(error)) from None
+        raise AwsError(action, type(error).__name__, _one_line(str(error))) from None
 
 
 def findings_region(profile: str | None = None) -> str | None:
@@ -137,6 +165,7 @@ def caller_identity(session: boto3.Session) -> Caller:
     sts = session.client("sts", config=CLIENT_CONFIG)
     with aws_errors("sts:GetCallerIdentity"):
         identity = sts.get_caller_identity()
+        arn, account = str(identity["Arn"]), str(identity["Account"])
     credentials = session.get_credentials()
     key_id = None if credentials is None else credentials.access_key
-    return Caller(identity["Arn"], identity["Account"], key_id)
+    return Caller(arn, account, key_id)

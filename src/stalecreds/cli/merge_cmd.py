@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from stalecreds.cli.common import emit, handle_errors, note, stdout_if_dash
+from stalecreds.cli.scan_options import refuse_overwriting_inputs
 
 
 @click.command()
@@ -29,6 +30,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
     """
     from stalecreds.formats.merge import merge_documents, read_documents
 
+    refuse_overwriting_inputs(output, "--output", {f"the input {path}": path for path in inputs})
     with handle_errors():
         merged = merge_documents(read_documents(inputs))
     text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"

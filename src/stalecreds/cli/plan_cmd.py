@@ -19,7 +19,12 @@ from stalecreds.cli.common import (
     show_warnings,
 )
 from stalecreds.cli.progress import TerminalObserver
-from stalecreds.cli.scan_options import refuse_overwriting_report, scan_options, scan_request
+from stalecreds.cli.scan_options import (
+    refuse_overwriting_inputs,
+    refuse_overwriting_report,
+    scan_options,
+    scan_request,
+)
 from stalecreds.remediate.plan import DEFAULT_QUARANTINE_DAYS
 from stalecreds.remediate.plan_file import plan_to_json
 from stalecreds.wording import plural
@@ -108,13 +113,15 @@ def plan(
     to_stdout = str(out_path) == "-"
     request = scan_request(options)
     if not to_stdout:
-        refuse_overwriting_report(request, out_path)
-    with handle_errors():
-        history = None
-        if history_path is not None:
-            from stalecreds.history.store import history_file
+        refuse_overwriting_report(request, out_path, "--output")
+    history = None
+    if history_path is not None:
+        from stalecreds.history.store import history_file
 
-            history = history_file(history_path)
+        history = history_file(history_path)
+        if not to_stdout:
+            refuse_overwriting_inputs(out_path, "--output", {"the history database": history})
+    with handle_errors():
         planned = make_plan(
             PlanRequest(
                 request,

@@ -24,7 +24,12 @@ from stalecreds.cli.common import (
     stdout_if_dash,
 )
 from stalecreds.cli.progress import TerminalObserver
-from stalecreds.cli.scan_options import refuse_overwriting_report, scan_options, scan_request
+from stalecreds.cli.scan_options import (
+    refuse_overwriting_inputs,
+    refuse_overwriting_report,
+    scan_options,
+    scan_request,
+)
 from stalecreds.errors import HistoryError
 from stalecreds.formats import OutputFormat, ScanOutput
 from stalecreds.history.trend import TrendPoint
@@ -110,6 +115,7 @@ def scan(
         from stalecreds.history.store import history_file
 
         history = history_file(history_path)
+        refuse_overwriting_inputs(output, "--output", {"the history database": history})
     with handle_errors(), run_scan(request, TerminalObserver()) as result:
         if history is not None and isinstance(result, ReportScan):
             result = result.collect()  # read once, for the output and the history

@@ -13,12 +13,10 @@ from stalecreds.accounts.parallel import DEFAULT_MAX_WORKERS
 from stalecreds.aws.live_options import DEFAULT_ROLE_NAME, DEFAULT_TIMEOUT_SECONDS, DEFAULT_WORKERS
 from stalecreds.cli.common import Timestamp
 from stalecreds.errors import RequestError
+from stalecreds.files import same_file
 from stalecreds.rules.exemptions import DEFAULT_TAG_KEY
-from stalecreds.rules.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds
+from stalecreds.rules.verdicts import DEFAULT_MAX_AGE_DAYS, MAX_AGE_LIMIT_DAYS, Thresholds
 from stalecreds.workflows.scan import MAX_WORKERS_LIMIT, ScanRequest
-
-MAX_AGE_LIMIT_DAYS = 36_500
-"""The largest --max-age: a century (IAM began recording use in 2014)."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -257,7 +255,32 @@ def scan_request(options: dict[str, Any], *, offline: tuple[str, ...] = ()) -> S
     return request
 
 
-def refuse_overwriting_report(request: ScanRequest, output: Path | None) -> None:
-    """Raise a usage error when ``output`` would overwrite or join the reports being read."""
+def refuse_overwriting_inputs(
+    output: Path | None, option: str, others: dict[str, Path | None]
+) -> None:
+    """Raise a usage error when ``output`` (given as ``option``) is one of ``others``.
+
+    ``others`` names the files the run reads or keeps (``{"the history database": path}``);
+    checked before anything is read or written.
+    """
+    if output is None:
+        return
+    for what, other in others.items():
+        if other is not None and same_file(output, other):
+            raise click.UsageError(f"{option} {output} is {what}; give another file")
+
+
+def refuse_overwriting_report(
+    request: ScanRequest, output: Path | None, option: str = "--output"
+) -> None:
+    """Raise a usage error when ``output`` would overwrite or join the inputs being read.
+
+    The report (or a file in the report folder), the ``--config`` file, the ``--accounts-file``.
+    """
+    refuse_overwriting_inputs(
+        output,
+        option,
+        {"the --config file": request.config_path, "the --accounts-file": request.accounts_file},
+    )
     if output is not None and request.overwrites_report(output):
-        raise click.UsageError(f"--output {output} would overwrite or join the reports it reads")
+        raise click.UsageError(f"{option} {output} would overwrite or join the reports it reads")

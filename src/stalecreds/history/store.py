@@ -25,10 +25,13 @@ from typing import Any, NamedTuple
 from platformdirs import user_data_path
 
 from stalecreds.errors import HistoryError as HistoryError  # its home before errors.py
+from stalecreds.errors import InputError
+from stalecreds.files import create_private_file, refuse_link_or_special
 from stalecreds.history.trend import TrendPoint
 from stalecreds.model import AccessKey, CredentialKind, MfaDevice, SigningCertificate
 from stalecreds.rules.assessment import Assessment
 from stalecreds.rules.verdicts import Thresholds
+from stalecreds.timestamps import parse_time
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another scan's write to finish."""
@@ -150,12 +153,22 @@ class ScanFindings(NamedTuple):
 
 
 class History:
-    """An open history database."""
+    """An open history database.
+
+    A new database is created ``0600`` in a folder created ``0700`` (SQLite gives its ``-wal``
+    and ``-shm`` files the database's mode); a symbolic link at the database's path (or at its
+    ``-wal`` or ``-shm``) is refused, never followed.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            for companion in ("", "-wal", "-shm"):
+                refuse_link_or_special(path.with_name(path.name + companion), "a history database")
+            create_private_file(path, "a history database")
+        except InputError as error:
+            raise HistoryError(str(error)) from None
+        try:
             self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -292,9 +305,14 @@ class History:
             while end < len(rows) and rows[end].credential == rows[start].credential:
                 end += 1
             account = rows[start].account_id
-            history = _credential(
-                rows[start:end], scans, account_scans[account], account_times[account]
-            )
+            try:
+                history = _credential(
+                    rows[start:end], scans, account_scans[account], account_times[account]
+                )
+            except ValueError as error:
+                raise HistoryError(
+                    f"{self.path}: cannot read the history: a recorded time {error}"
+                ) from None
             slot = history.slot
             order = (account, history.user, history.kind, slot is not None, slot or 0)
             found.append(((*order, rows[start].credential), history))
@@ -320,8 +338,17 @@ class History:
             if status == "Active":
                 since.pop(key_id, None)
             elif key_id not in since:
-                since[key_id] = datetime.fromisoformat(as_of)
+                since[key_id] = self._when(as_of)
         return since
+
+    def _when(self, text: object) -> datetime:
+        """A recorded scan time as an aware UTC datetime; :class:`HistoryError` if it is bad."""
+        try:
+            return parse_time(text)
+        except ValueError as error:
+            raise HistoryError(
+                f"{self.path}: cannot read the history: a scan's as_of {error}"
+            ) from None
 
     def scan_findings(self, *, thresholds: Thresholds | None = None) -> list[ScanFindings]:
         """Findings per account per scan, with scan IDs, oldest first (then in recorded order).
@@ -341,7 +368,7 @@ class History:
             ScanFindings(
                 scan_id,
                 account,
-                datetime.fromisoformat(as_of),
+                self._when(as_of),
                 findings,
                 _thresholds(password_days, access_key_days),
             )
@@ -454,7 +481,8 @@ def _resolution(
 
 
 def _time(iso: str) -> datetime:
-    return datetime.fromisoformat(iso)
+    """A recorded time; ``ValueError`` when it is not an aware time of a plausible year."""
+    return parse_time(iso)
 
 
 def _max_age_changed(kind: str, before: Thresholds | None, after: Thresholds | None) -> bool:

@@ -34,6 +34,13 @@ from typing import Any, NamedTuple
 from platformdirs import user_data_path
 
 from stalecreds.errors import InputError
+from stalecreds.files import (
+    MIB,
+    open_private_append,
+    read_file_bounded,
+    refuse_link_or_special,
+)
+from stalecreds.timestamps import parse_time
 
 TORN_WRITE = "torn-write"
 """The event a :class:`Journal` records when it set aside an unfinished last line."""
@@ -41,6 +48,12 @@ TORN_WRITE = "torn-write"
 _RECORD_START = '{"event": "'
 """How every record this module writes begins (``json.dumps`` of a dict whose first key is
 ``event``): an unfinished line is one that starts like this, or is a shorter piece of it."""
+
+
+JOURNAL_MAX_BYTES = 64 * MIB
+"""The largest journal read: about 100,000 steps applied (600 bytes each); more is refused."""
+
+_WHAT = "a stalecreds journal"
 
 
 def journal_directory() -> Path:
@@ -73,7 +86,7 @@ def _as_record(text: str) -> dict[str, Any] | None:
     """``text`` as a journal record (a JSON object with an ``event``), else ``None``."""
     try:
         record = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
     return record if isinstance(record, dict) and "event" in record else None
 
@@ -95,27 +108,29 @@ def _is_plan(data: bytes) -> bool:
     """True when ``data`` is a whole JSON document with a plan's ``plan_id`` and ``steps``."""
     try:
         document = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(document, dict) and {"plan_id", "steps"} <= document.keys()
 
 
-def load_journal(path: Path) -> JournalContents:
+def load_journal(path: Path, *, check_times: bool = True) -> JournalContents:
     """All records of a journal, in order, and the numbers of the lines a crash cut short.
 
-    A missing file has no records. A cut-short line is tolerated in two places only: the last
+    A missing file has no records. A journal must be a regular file (not a link, not a device
+    such as ``/dev/null``) of at most :data:`JOURNAL_MAX_BYTES`; with ``check_times`` every
+    record's ``time`` must be an ISO 8601 time with a UTC offset in the years 1970 to 9000.
+
+    A cut-short line is tolerated in two places only: the last
     line, when it has no newline and starts like a record (``{"event": "…``); and a line where
     such a piece is directly followed by a whole record (as earlier versions wrote them),
     whose record is kept. Raises :class:`InputError` naming the file (and the line) for anything
     else unreadable: a malformed or non-record line anywhere, bytes that are not UTF-8.
     """
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    refuse_link_or_special(path, _WHAT)
+    if not path.exists():
         return JournalContents([], ())
-    except OSError as error:
-        raise InputError(name, f"cannot read the journal: {error}") from None
+    data = read_file_bounded(path, JOURNAL_MAX_BYTES, _WHAT)
     head, _, tail = data.rpartition(b"\n")
     try:
         lines = head.decode("utf-8").split("\n") if head else []
@@ -128,6 +143,8 @@ def load_journal(path: Path) -> JournalContents:
             continue
         try:
             record = json.loads(line)
+        except RecursionError:
+            raise InputError(name, "not a journal record: nested too deeply", line=number) from None
         except json.JSONDecodeError as error:
             glued = _glued(line)
             if glued is None:
@@ -143,17 +160,31 @@ def load_journal(path: Path) -> JournalContents:
             continue
         if not isinstance(record, dict) or "event" not in record:
             raise InputError(name, "not a journal record", line=number)
+        if check_times:
+            _check_time(record, name, number)
         records.append(record)
     if tail.strip():
         number = len(lines) + 1
         last = _last_line(tail)
         if isinstance(last, dict):
+            if check_times:
+                _check_time(last, name, number)
             records.append(last)  # whole: only its newline is missing
         elif last:
             torn.append(number)
         else:
             raise InputError(name, "not a journal record", line=number)
     return JournalContents(records, tuple(torn))
+
+
+def _check_time(record: dict[str, Any], name: str, line: int) -> None:
+    """Refuse a record whose ``time`` is not an aware ISO 8601 time of a plausible year."""
+    if "time" not in record:
+        return  # torn-write pieces glued by earlier versions may lack it; nothing reads it
+    try:
+        parse_time(record["time"])
+    except ValueError as error:
+        raise InputError(name, f"'time' {error}", line=line) from None
 
 
 def _last_line(tail: bytes) -> dict[str, Any] | bool:
@@ -213,9 +244,9 @@ class Journal:
         the last line is neither (call :func:`load_journal` first to report it).
         """
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        refuse_link_or_special(path, _WHAT)
         torn = self._end_cleanly(path)
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._file = open_private_append(path, _WHAT)
         if torn is not None:
             line, fragment = torn
             self.record(TORN_WRITE, line=line, fragment=fragment)
@@ -223,12 +254,9 @@ class Journal:
     @staticmethod
     def _end_cleanly(path: Path) -> tuple[int, str] | None:
         """Make the file end with a newline; the (line, text) of an unfinished record cut off."""
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        if not path.exists():
             return None
-        except OSError as error:
-            raise InputError(str(path), f"cannot read the journal: {error}") from None
+        data = read_file_bounded(path, JOURNAL_MAX_BYTES, _WHAT)
         if not data or data.endswith(b"\n"):
             return None
         head, newline, tail = data.rpartition(b"\n")
@@ -304,9 +332,9 @@ def deactivations(directory: Path | None = None) -> dict[str, datetime]:
             if not (deactivated or reactivated):
                 continue
             try:
-                when = datetime.fromisoformat(str(record["time"]))
+                when = parse_time(record["time"])
             except (KeyError, ValueError):
-                continue
+                continue  # no usable time: no evidence of when it stopped working
             events.append((when, key_id, deactivated))
     found: dict[str, datetime] = {}
     for when, key_id, deactivated in sorted(events):
@@ -319,6 +347,6 @@ def deactivations(directory: Path | None = None) -> dict[str, datetime]:
 
 def _records_quietly(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        yield from read_journal(path)
+        yield from load_journal(path, check_times=False).records
     except InputError:
         return

@@ -23,18 +23,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from stalecreds.errors import InputError
+from stalecreds.files import MIB, read_text_bounded
 from stalecreds.model import Caller, CredentialKind, Status
 from stalecreds.remediate.actions import Action
 from stalecreds.remediate.plan import Evidence, Exclusion, Plan, PlanPolicy, Step
 from stalecreds.rules.exemptions import DEFAULT_TAG_KEY
 from stalecreds.rules.verdicts import Thresholds, Verdict
+from stalecreds.timestamps import parse_time
 
 PLAN_VERSION = 1
 """The version of the plan document this code writes and reads."""
+
+PLAN_MAX_BYTES = 64 * MIB
+"""The largest plan read: about 80,000 steps. A bigger file is refused before it is read."""
 
 _T = TypeVar("_T")
 
@@ -141,12 +147,9 @@ class _Reader:
         if value is None:
             return None
         try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise self.fail(where, f"{key!r} is not an ISO 8601 time: {value!r}") from None
-        if parsed.tzinfo is None:
-            raise self.fail(where, f"{key!r} has no UTC offset: {value!r}")
-        return parsed.astimezone(UTC)
+            return parse_time(value)
+        except ValueError as error:
+            raise self.fail(where, f"{key!r} {error}") from None
 
     def moment(self, data: Any, key: str, where: str) -> datetime:
         value = self.optional_moment(data, key, where)
@@ -179,14 +182,29 @@ def _policy(r: _Reader, data: dict[str, Any]) -> PlanPolicy:
     return PlanPolicy(data["key_action"], data["password_action"], days, tag, include_root)
 
 
+def read_plan_file(path: Path) -> Plan:
+    """Read the plan file at ``path``: at most :data:`PLAN_MAX_BYTES` of UTF-8 JSON.
+
+    Raises :class:`~stalecreds.errors.InputError` (:class:`PlanFormatError` for the content)
+    naming the file.
+    """
+    return plan_from_json(read_text_bounded(path, PLAN_MAX_BYTES, "a plan"), str(path))
+
+
 def plan_from_json(text: str, name: str) -> Plan:
-    """Read a plan document. Raises :class:`PlanFormatError` naming the file and the field."""
+    """Read a plan document. Raises :class:`PlanFormatError` naming the file and the field.
+
+    Times must have a UTC offset and lie in the years 1970 to 9000; maximum ages at most
+    :data:`~stalecreds.rules.verdicts.MAX_AGE_LIMIT_DAYS` (as :class:`Thresholds` checks).
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise PlanFormatError(
             name, f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno
         ) from None
+    except RecursionError:
+        raise PlanFormatError(name, "not a plan: JSON nested too deeply") from None
     r = _Reader(name)
     version = r.get(data, "plan_version", int, "plan")
     if version != PLAN_VERSION:

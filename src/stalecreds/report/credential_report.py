@@ -150,7 +150,10 @@ def _moment(value: str, column: int) -> datetime | None:
             column,
             f"timestamp {value!r} has no {missing} (expected e.g. 2016-11-16T14:10:34+00:00)",
         )
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise _CellError(column, f"timestamp {value!r} is out of range") from None
 
 
 def _text(value: str) -> str | None:

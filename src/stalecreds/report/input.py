@@ -18,10 +18,19 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO
 
 from stalecreds.errors import InputError
+from stalecreds.files import MIB, regular_file_size, too_large
+from stalecreds.timestamps import parse_time
+
+REPORT_MAX_BYTES = 1024 * MIB
+"""The largest credential report read: 1,000,000 rows take about 240 MB as CSV and 320 MB as
+the AWS CLI's JSON (base64). A bigger input is refused before it is read."""
+MAX_LINE_BYTES = 1 * MIB
+"""The longest CSV line read from a pipe or device (a report's lines are under 1 KiB)."""
+_WHAT = "a credential report"
 
 STDIN_NAME = "<stdin>"
 """How standard input is named in messages and in the JSON ``source.file`` field."""
@@ -118,14 +127,55 @@ def decoded_lines(raw_lines: Iterable[bytes], source: str, first_line: int = 1) 
         yield text
 
 
-def read_report(stream: IO[bytes], name: str) -> tuple[Iterator[str], ReportSource]:
+def _bounded_lines(stream: IO[bytes], name: str, limit: int) -> Iterator[bytes]:
+    """The lines of a pipe or device: at most ``limit`` bytes in all.
+
+    CSV lines are at most :data:`MAX_LINE_BYTES` each; once the first line that is not blank
+    opens a JSON document (``{``), lines may run to ``limit``.
+    """
+    total = 0
+    number = 0
+    seen_text = json_document = False
+    while True:
+        cap = limit - total if json_document else min(MAX_LINE_BYTES, limit - total)
+        line = stream.readline(cap + 1)
+        if not line:
+            return
+        total += len(line)
+        number += 1
+        if total > limit:
+            raise too_large(name, _WHAT, limit)
+        if not seen_text and line.strip(_BLANK):
+            seen_text = True
+            json_document = line.lstrip(_BLANK).startswith(b"{")
+        if not json_document and len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            raise InputError(
+                name,
+                f"a line longer than {MAX_LINE_BYTES // MIB} MiB: not a credential report",
+                line=number,
+            )
+        yield line
+
+
+_BLANK = b" \t\r\n\xef\xbb\xbf"
+"""Bytes that may come before the first character of a report: white space and a BOM."""
+
+
+def read_report(
+    stream: IO[bytes], name: str, *, limit: int = REPORT_MAX_BYTES
+) -> tuple[Iterator[str], ReportSource]:
     """Open the report in ``stream`` (binary) and return its CSV lines and where it came from.
 
     CSV input is streamed; the lines are produced as the caller reads them, so decoding errors
-    surface while iterating. Raises :class:`InputError` for an empty input, bad UTF-8 or a JSON
-    document that is not a credential report.
+    surface while iterating. At most ``limit`` bytes are read: a regular file is refused by its
+    size before reading, a pipe or device (``/dev/zero``) once ``limit`` bytes (or a CSV line
+    of :data:`MAX_LINE_BYTES`) are read. Raises :class:`InputError` for an input too large,
+    empty, not UTF-8, or a JSON document that is not a credential report.
     """
-    raw_lines = iter(stream)
+    size = regular_file_size(stream)
+    if size is not None and size > limit:
+        raise too_large(name, _WHAT, limit)
+    raw_lines = iter(stream) if size is not None else _bounded_lines(stream, name, limit)
     first_lines: list[bytes] = []
     for raw in raw_lines:
         first_lines.append(raw)
@@ -137,6 +187,8 @@ def read_report(stream: IO[bytes], name: str) -> tuple[Iterator[str], ReportSour
         )
     if first_lines[-1].lstrip(b" \t\xef\xbb\xbf").startswith(b"{"):
         document = b"".join(itertools.chain(first_lines, raw_lines))
+        if len(document) > limit:
+            raise too_large(name, _WHAT, limit)
         return _from_cli_json(document, name)
     lines = decoded_lines(itertools.chain(first_lines, raw_lines), name)
     return lines, ReportSource(name=name, format="csv")
@@ -150,6 +202,10 @@ def _from_cli_json(document: bytes, name: str) -> tuple[Iterator[str], ReportSou
     except json.JSONDecodeError as error:
         raise InputError(
             name, f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno
+        ) from None
+    except RecursionError:
+        raise InputError(
+            name, "JSON nested too deeply; expected the output of 'aws iam get-credential-report'"
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("Content"), str):
         raise InputError(
@@ -185,7 +241,10 @@ def _generated_time(value: object, name: str) -> datetime | None:
         except ValueError:
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
-            return parsed.astimezone(UTC)
+            try:
+                return parse_time(value)  # within the years 1970 to 9000
+            except ValueError as error:
+                raise InputError(name, f"GeneratedTime {error}") from None
         if parsed is not None:
             raise InputError(name, f"GeneratedTime {value!r} has no UTC offset")
     raise InputError(name, f"GeneratedTime {value!r} is not an ISO 8601 timestamp")

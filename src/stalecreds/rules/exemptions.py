@@ -26,16 +26,43 @@ The root user is not an IAM user and has no path: only an ``arn`` rule whose pat
 
 from __future__ import annotations
 
+import re
 import tomllib
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import NamedTuple
 
 from stalecreds.errors import InputError
+from stalecreds.files import MIB, read_text_bounded
 from stalecreds.model import UserCredentials, iam_path
 
 DEFAULT_TAG_KEY = "stalecreds:exempt"
 """The IAM user tag whose presence exempts a user; its value is the reason."""
+
+CONFIG_MAX_BYTES = 1 * MIB
+"""The largest config file read (a rule takes about 100 bytes). A bigger one is refused."""
+
+TAG_KEY_MAX_LENGTH = 128
+"""IAM's longest tag key (``Tag.Key``: 1 to 128 characters; IAM API reference, Tag)."""
+_TAG_KEY = re.compile(r"[\w\s.:/=+\-@]+")
+"""The characters IAM allows in a tag key: letters, digits, white space and ``_.:/=+-@``."""
+
+
+def check_tag_key(key: str) -> str:
+    """``key`` when it can be an IAM tag key (``--exempt-tag``); raises ``ValueError`` if not.
+
+    An empty key would match no tag, so exemptions by tag would silently do nothing, and a plan
+    made with it is one that apply refuses.
+    """
+    if not key:
+        raise ValueError("the exemption tag key must not be empty")
+    if len(key) > TAG_KEY_MAX_LENGTH or not _TAG_KEY.fullmatch(key):
+        raise ValueError(
+            f"{key!r} cannot be an IAM tag key (1 to {TAG_KEY_MAX_LENGTH} letters, digits, "
+            "spaces and _.:/=+-@)"
+        )
+    return key
+
 
 _FIELDS = ("user", "arn", "path")
 
@@ -93,15 +120,12 @@ def load_exemptions(path: Path, tag_key: str = DEFAULT_TAG_KEY) -> Exemptions:
     """Read the ``[[exempt]]`` rules of a TOML config file.
 
     Raises :class:`InputError` naming the file (and line and column for TOML syntax errors)
-    when the file cannot be read or a rule lacks a field or reason.
+    when the file cannot be read, is larger than :data:`CONFIG_MAX_BYTES`, or a rule lacks a
+    field or reason.
     """
     name = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError(name, error.strerror or str(error)) from None
-    except UnicodeDecodeError:
-        raise InputError(name, "not UTF-8 text") from None
+        data = tomllib.loads(read_text_bounded(path, CONFIG_MAX_BYTES, "a config file"))
     except tomllib.TOMLDecodeError as error:
         raise InputError(name, f"not valid TOML: {error}") from None
     unknown = sorted(set(data) - {"exempt"})

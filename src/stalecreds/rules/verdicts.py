@@ -39,6 +39,8 @@ from stalecreds.rules.facts import (
 
 DEFAULT_MAX_AGE_DAYS = 90
 """The default maximum age in days; CIS AWS Foundations asks for 45."""
+MAX_AGE_LIMIT_DAYS = 36_500
+"""The largest maximum age: a century (IAM began recording use in 2014)."""
 
 FUTURE_TOLERANCE = timedelta(days=1)
 """How far after ``as_of`` a date may be and still count as evidence (as ``as_of`` itself).
@@ -89,7 +91,7 @@ FINDING_VERDICTS = frozenset({Verdict.UNUSED, Verdict.NEVER_USED, Verdict.UNCERT
 class Thresholds:
     """Maximum ages in days: a credential not used for longer than this is unused.
 
-    Raises ``ValueError`` when either is below 1.
+    Raises ``ValueError`` when either is below 1 or above :data:`MAX_AGE_LIMIT_DAYS`.
     """
 
     password_days: int = DEFAULT_MAX_AGE_DAYS
@@ -98,6 +100,8 @@ class Thresholds:
     def __post_init__(self) -> None:
         if self.password_days < 1 or self.access_key_days < 1:
             raise ValueError("maximum ages must be at least 1 day")
+        if max(self.password_days, self.access_key_days) > MAX_AGE_LIMIT_DAYS:
+            raise ValueError(f"maximum ages must be at most {MAX_AGE_LIMIT_DAYS:,} days")
 
 
 class Judgement(NamedTuple):

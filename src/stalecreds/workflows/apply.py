@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from stalecreds.aws.live_options import DEFAULT_ROLE_NAME
-from stalecreds.errors import AwsError, InputError
+from stalecreds.errors import AwsError, RequestError
+from stalecreds.files import refuse_link_or_special, same_file
 from stalecreds.model import Caller
 from stalecreds.remediate.apply import (
     DEFAULT_MAX_PLAN_AGE,
@@ -31,7 +32,7 @@ from stalecreds.remediate.journal import (
     step_outcomes,
 )
 from stalecreds.remediate.plan import Plan, Step
-from stalecreds.remediate.plan_file import plan_from_json
+from stalecreds.remediate.plan_file import read_plan_file
 from stalecreds.workflows.progress import QUIET, Observer
 from stalecreds.workflows.scan import now
 
@@ -103,7 +104,11 @@ def prepare_apply(request: ApplyRequest) -> PreparedApply:
     """
     from stalecreds.aws.session import caller_identity, make_session
 
-    plan = request.plan if isinstance(request.plan, Plan) else _read_plan(request.plan)
+    if request.journal is not None:  # before any AWS call: a link or a device is never one
+        refuse_link_or_special(request.journal, "a stalecreds journal")
+        if not isinstance(request.plan, Plan) and same_file(request.journal, request.plan):
+            raise RequestError(f"--journal {request.journal} is the plan; give another file")
+    plan = request.plan if isinstance(request.plan, Plan) else read_plan_file(request.plan)
     session = make_session(request.profile, request.region)
     caller = caller_identity(session)
     check_plan(plan, caller, now(), request.max_plan_age)
@@ -139,14 +144,6 @@ def apply_plan(
         if journal is not None:
             journal.close()
     return ApplyResult(results, None if dry_run else prepared.journal)
-
-
-def _read_plan(path: Path) -> Plan:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(str(path), f"cannot read the plan: {error}") from None
-    return plan_from_json(text, str(path))
 
 
 def _apply_by_account(prepared: PreparedApply, journal: Journal | None) -> list[StepResult]:

@@ -43,7 +43,12 @@ from stalecreds.formats.base import ScanOutput
 from stalecreds.report.input import STDIN_NAME, ReportSource, read_report
 from stalecreds.report.scan import ReportScan
 from stalecreds.report.split_scan import report_scan
-from stalecreds.rules.exemptions import DEFAULT_TAG_KEY, Exemptions, load_exemptions
+from stalecreds.rules.exemptions import (
+    DEFAULT_TAG_KEY,
+    Exemptions,
+    check_tag_key,
+    load_exemptions,
+)
 from stalecreds.rules.verdicts import DEFAULT_MAX_AGE_DAYS, Thresholds, VerdictRules
 from stalecreds.wording import plural
 from stalecreds.workflows.progress import QUIET, Observer
@@ -243,6 +248,10 @@ class ScanRequest:
             raise RequestError("--report-timeout must be at least 1 second")
         if self.as_of is not None and self.as_of.tzinfo is None:
             raise RequestError("as_of must be an aware datetime (UTC)")
+        try:
+            check_tag_key(self.exempt_tag)
+        except ValueError as error:
+            raise RequestError(f"--exempt-tag: {error}") from None
 
     def overwrites_report(self, output: Path) -> bool:
         """True when writing ``output`` would overwrite or join the reports being read.
