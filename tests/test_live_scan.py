@@ -420,6 +420,8 @@ def test_use_after_the_report_makes_the_credential_in_use(account: Any) -> None:
     assert bob_password.last_used == at(2025, 5, 29, 7)
     assert findings(result) == [("dave", 1), ("old", 1)]
     assert calls(faults, "ListUserTags") == ["dave", "old"]  # bob has no finding left
+    # bob's ListUsers sign-in is inside the window: in use, so GetLoginProfile is not needed.
+    assert calls(faults, "GetLoginProfile") == ["carol"]
 
 
 def test_a_key_deleted_after_the_report_is_not_listed(account: Any, boto_session: Any) -> None:
