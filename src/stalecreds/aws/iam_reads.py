@@ -142,10 +142,10 @@ class IamReads:
         return tags
 
     def all_user_tags(self) -> dict[str, dict[str, str]]:
-        """Every IAM user's tags by user name (``iam:GetAccountAuthorizationDetails``,
-        ``Filter=User``: ``UserDetailList[].Tags``), up to 1,000 users a page.
+        """Every IAM user's tags, by user name, up to 1,000 users a call.
 
-        One call per page instead of one ``ListUserTags`` per user; it needs a broader permission
+        From ``iam:GetAccountAuthorizationDetails`` with ``Filter=User`` (``UserDetailList[]``
+        ``UserName`` and ``Tags``), following ``IsTruncated``. One call per page instead of one ``ListUserTags`` per user; it needs a broader permission
         than the other reads (it returns the users' policies too, which are not read here).
         """
         tags: dict[str, dict[str, str]] = {}

@@ -320,9 +320,11 @@ def _refresh_keys(
     *,
     always: bool = True,
 ) -> list[AccessKey]:
-    """The user's report keys with their IDs and status from ``ListAccessKeys``; keys in
-    ``slots_to_check`` also get their last use (``GetAccessKeyLastUsed``), except, unless
-    ``always``, a key ``Inactive`` both in the report and now: it signed no request since."""
+    """The user's report keys, with their IDs and status from ``ListAccessKeys``.
+
+    Keys in ``slots_to_check`` also get their last use (``GetAccessKeyLastUsed``), except,
+    unless ``always``, a key ``Inactive`` both in the report and now: it signed no request since.
+    """
     try:
         listed = reads.list_access_keys(user.user)
     except AwsError as error:
