@@ -145,8 +145,9 @@ class IamReads:
         """Every IAM user's tags, by user name, up to 1,000 users a call.
 
         From ``iam:GetAccountAuthorizationDetails`` with ``Filter=User`` (``UserDetailList[]``
-        ``UserName`` and ``Tags``), following ``IsTruncated``. One call per page instead of one ``ListUserTags`` per user; it needs a broader permission
-        than the other reads (it returns the users' policies too, which are not read here).
+        ``UserName`` and ``Tags``), following ``IsTruncated``. One call per page instead of one
+        ``ListUserTags`` per user; it needs a broader permission than the other reads (it returns
+        the users' policies too, which are not read here).
         """
         tags: dict[str, dict[str, str]] = {}
         with aws_errors("iam:GetAccountAuthorizationDetails"):
