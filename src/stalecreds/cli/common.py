@@ -214,7 +214,8 @@ _SCAN_OPTIONS = [
         default="auto",
         show_default=True,
         help="Re-read the last use of each credential that is not in use: only when IAM served "
-        "a cached credential report (auto), or always.",
+        "a cached credential report, skipping reads that cannot change a verdict (auto), or "
+        "always, every one.",
     ),
     click.option("--org", is_flag=True, help="Scan every ACTIVE account of the AWS Organization."),
     click.option(
