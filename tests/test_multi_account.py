@@ -26,8 +26,8 @@ import pytest
 from click.testing import CliRunner
 
 from stalecreds.accounts.parallel import AccountFailure, merge, scan_accounts
-from stalecreds.accounts.scanners import live_account_scanner
 from stalecreds.accounts.selection import select_accounts
+from stalecreds.aws.account_scanners import live_account_scanner
 from stalecreds.aws.live_options import LiveScanOptions
 from stalecreds.aws.organizations import list_accounts
 from stalecreds.aws.session import caller_identity

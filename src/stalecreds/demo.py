@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from stalecreds.aws.session import CLIENT_CONFIG
-from stalecreds.errors import StalecredsError
+from stalecreds.errors import ConfigError
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
+
+    from stalecreds.report.scan import ScanResult
 
 DEMO_ACCOUNT_ID = "123456789012"
 """moto's default account ID."""
@@ -36,12 +38,12 @@ DEMO_ACCESS_KEY_ID = "AKIADEMODEMODEMODEMO"
 def local_iam() -> Iterator[IAMClient]:
     """Run a moto IAM server on 127.0.0.1 for the duration, yielding a client bound to it.
 
-    Raises :class:`StalecredsError` when moto is not installed.
+    Raises :class:`~stalecreds.errors.ConfigError` when moto is not installed.
     """
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
-        raise StalecredsError("the demo needs moto: pip install 'stalecreds[demo]'") from None
+        raise ConfigError("the demo needs moto: pip install 'stalecreds[demo]'") from None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -141,3 +143,19 @@ def seed_demo_account(iam: IAMClient, now: datetime) -> None:
             key.create_date = days(key_age).replace(microsecond=0)
             if key_used is not None:
                 key.last_used = AccessKeyLastUsed(days(key_used), service, region)
+
+
+def scan_demo_account(max_age: int, now: datetime) -> ScanResult:
+    """Seed the demo account on a fresh local moto server and scan it, judged at ``now``.
+
+    ``max_age`` (days) is the maximum age of both passwords and access keys. Raises
+    :class:`~stalecreds.errors.ConfigError` when moto is not installed.
+    """
+    from stalecreds.aws.live_options import LiveScanOptions
+    from stalecreds.aws.live_scan import scan_account
+    from stalecreds.rules.verdicts import Thresholds, VerdictRules
+
+    with local_iam() as iam:
+        seed_demo_account(iam, now)
+        rules = VerdictRules(now, Thresholds(max_age, max_age))
+        return scan_account(iam, rules, LiveScanOptions())

@@ -1,11 +1,25 @@
-"""The errors stalecreds raises. Every one prints as a single line a person can act on.
+"""The errors stalecreds raises: one tree. Every one prints as a single line a person can act on.
 
-::
+One base per concern; each is raised only by its concern. The command line's exit code for each
+is on the right (``stalecreds.cli.common.exit_code_for``)::
 
-    StalecredsError            base of everything stalecreds raises on purpose
-     ├── InputError            a file or stream could not be read as what it should be
-     │    └── ReportFormatError    a credential report cell, row or header is malformed
-     └── AwsError              an AWS API call failed after botocore's retries
+    StalecredsError                 base of everything stalecreds raises on purpose        2
+     ├── RequestError               a request contradicts itself or selects nothing        2
+     │                              (workflows; account IDs and shards in accounts/)
+     ├── ConfigError                the local setup cannot serve the request: an AWS       2
+     │                              profile that does not exist, the demo without moto
+     ├── InputError                 a file or stream could not be read as what it should   2
+     │    │                         be: report, plan, journal, config, accounts file
+     │    ├── ReportFormatError     a credential report cell, row or header is malformed   2
+     │    └── PlanFormatError       a plan file is malformed (remediate/plan_file.py)      2
+     ├── PlanError                  a plan that was read may not be used (remediate/)      2
+     │    └── PlanRefused           too old, from the future, for another account, or      2
+     │                              not consistent with itself
+     ├── HistoryError               the scan history cannot be opened, read or written     2
+     └── AwsError                   an AWS API call failed after botocore's retries (aws/) 3
+
+A library caller catches :class:`StalecredsError` for all of them; nothing else is raised on
+purpose (a bug may still raise anything).
 """
 
 from __future__ import annotations
@@ -13,6 +27,21 @@ from __future__ import annotations
 
 class StalecredsError(Exception):
     """Base class of every error stalecreds raises on purpose."""
+
+
+class RequestError(StalecredsError):
+    """A request contradicts itself or selects nothing to act on.
+
+    The message names the options as the command line spells them (``--ou needs --org``), so the
+    command line can print it unchanged as a usage error.
+    """
+
+
+class ConfigError(StalecredsError):
+    """The local setup cannot serve the request; no AWS call was made.
+
+    For example an AWS profile that does not exist, or a missing optional dependency (moto).
+    """
 
 
 class InputError(StalecredsError):
@@ -67,3 +96,15 @@ class AwsError(StalecredsError):
 
     def __str__(self) -> str:
         return f"{self.action} failed: {self.code}: {self.message}"
+
+
+class PlanError(StalecredsError):
+    """A plan (or its journal) that was read may not be used as it is."""
+
+
+class PlanRefused(PlanError):
+    """The plan may not be applied at all: too old, or made for another account."""
+
+
+class HistoryError(StalecredsError):
+    """The history database cannot be opened, migrated, read or written."""

@@ -1,8 +1,9 @@
 """Many accounts: which ones a run covers (lists, files, shards) and scanning them in parallel.
 
 One account's failure never stops the others: it becomes an :class:`AccountFailure` in the
-merged :class:`MultiAccountResult`. The per-account scanners (live, assumed role, profile, report
-file) are in :mod:`stalecreds.accounts.scanners`; they import boto3 only when called.
+merged :class:`MultiAccountResult`. The report-file scanner of a folder is in
+:mod:`stalecreds.accounts.scanners`; the live ones (assumed role, profile) are AWS calls, in
+:mod:`stalecreds.aws.account_scanners`. Nothing here imports boto3.
 """
 
 from __future__ import annotations

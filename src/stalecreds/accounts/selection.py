@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from stalecreds.errors import InputError, StalecredsError
+from stalecreds.errors import InputError, RequestError
 
 
 class Account(NamedTuple):
@@ -30,13 +30,14 @@ def valid_account_id(value: str) -> bool:
 def parse_account_ids(values: Iterable[str], source: str = "--accounts") -> list[str]:
     """Account IDs from comma-separated values, in order, without duplicates.
 
-    Raises :class:`StalecredsError` naming ``source`` for anything that is not 12 digits.
+    Raises :class:`~stalecreds.errors.RequestError` naming ``source`` for anything that is not
+    12 digits.
     """
     ids: list[str] = []
     for value in values:
         bad = _first_invalid(value)
         if bad is not None:
-            raise StalecredsError(f"{source}: {bad!r} is not a 12-digit account ID")
+            raise RequestError(f"{source}: {bad!r} is not a 12-digit account ID")
         ids += [i for i in _split_ids(value) if i not in ids]
     return ids
 

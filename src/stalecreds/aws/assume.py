@@ -10,10 +10,10 @@ from __future__ import annotations
 import boto3
 from aws_assume_role_lib.aws_assume_role_lib import assume_role
 
+from stalecreds.aws.live_options import DEFAULT_ROLE_NAME
 from stalecreds.aws.session import aws_errors, share_models
 
-DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
-"""The role AWS Organizations creates in accounts it creates (``--role-name``)."""
+__all__ = ["DEFAULT_ROLE_NAME", "SESSION_NAME", "account_session", "partition_of", "role_arn"]
 
 SESSION_NAME = "stalecreds"
 """``RoleSessionName``: how stalecreds' calls show in CloudTrail of the target account."""

@@ -9,6 +9,9 @@ from stalecreds.rules.exemptions import Exemptions
 DEFAULT_WORKERS = 8
 """Concurrent IAM calls per account; botocore's adaptive retries slow them when throttled."""
 
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+"""The role AWS Organizations creates in accounts it creates (``--role-name``)."""
+
 DEFAULT_TIMEOUT_SECONDS = 300.0
 """How long to wait for IAM to produce the credential report (``--report-timeout``)."""
 

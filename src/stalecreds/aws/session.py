@@ -17,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
 from stalecreds import __version__
-from stalecreds.errors import AwsError, StalecredsError
+from stalecreds.errors import AwsError, ConfigError
 from stalecreds.model import Caller
 
 if TYPE_CHECKING:
@@ -71,12 +71,12 @@ def aws_errors(action: str) -> Iterator[None]:
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
     """A boto3 session from the default credential chain, or from ``profile``.
 
-    Raises :class:`StalecredsError` when the profile does not exist.
+    Raises :class:`~stalecreds.errors.ConfigError` when the profile does not exist.
     """
     try:
         return boto3.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as error:
-        raise StalecredsError(f"AWS profile not found: {error.kwargs.get('profile')}") from None
+        raise ConfigError(f"AWS profile not found: {error.kwargs.get('profile')}") from None
 
 
 def iam_client(session: boto3.Session) -> IAMClient:

@@ -5,6 +5,10 @@ per credential with the same fields as the JSON ``credentials`` objects. ``markd
 summary for tickets and pull-request comments; ``html`` is one self-contained report file with
 charts and a table that sorts and filters. ``asff`` (AWS Security Finding Format, for Security
 Hub) and ``ocsf`` (OCSF Detection Finding events) hold only the findings.
+
+Beside the scan formats: :mod:`~stalecreds.formats.plan_view` (plans, apply and undo results),
+:mod:`~stalecreds.formats.history_view` (``stalecreds history``) and
+:mod:`~stalecreds.formats.merge` (JSON results of several runs as one).
 """
 
 from __future__ import annotations

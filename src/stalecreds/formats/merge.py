@@ -8,8 +8,10 @@ is counted again from the credentials, and ``as_of`` becomes the earliest of the
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from stalecreds import __version__
@@ -130,3 +132,21 @@ def merge_documents(documents: Sequence[tuple[str, Any]]) -> dict[str, Any]:
         merged["accounts"] = list(accounts.values())
     merged |= {"summary": summary, "warnings": warnings, "warnings_omitted": omitted}
     return merged
+
+
+def read_documents(paths: Sequence[Path]) -> list[tuple[str, Any]]:
+    """Read JSON results from ``paths``: ``(path, document)`` pairs for :func:`merge_documents`.
+
+    Raises :class:`InputError` naming the file (and the line and column of invalid JSON).
+    """
+    documents = []
+    for path in paths:
+        try:
+            documents.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
+        except json.JSONDecodeError as error:
+            raise InputError(
+                str(path), f"not valid JSON: {error.msg}", line=error.lineno, column=error.colno
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(str(path), f"cannot read it: {error}") from None
+    return documents

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from platformdirs import user_data_path
 
-from stalecreds.errors import StalecredsError
+from stalecreds.errors import HistoryError as HistoryError  # its home before errors.py
 from stalecreds.history.trend import TrendPoint
 from stalecreds.model import AccessKey, CredentialKind, SigningCertificate
 from stalecreds.rules.assessment import Assessment
@@ -76,10 +76,6 @@ _OBSERVATION_COLUMNS = (
     "scan_id, credential, account_id, user, arn, kind, slot, access_key_id, status, verdict, "
     "finding, last_used, created"
 )
-
-
-class HistoryError(StalecredsError):
-    """The history database cannot be opened, migrated, read or written."""
 
 
 def default_history_path() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from stalecreds.errors import PlanError, PlanRefused
 from stalecreds.lazy import lazy_exports
 from stalecreds.remediate.actions import Action
 from stalecreds.remediate.journal import Journal, load_journal
@@ -15,13 +16,12 @@ from stalecreds.remediate.plan import Plan, PlanPolicy, Step, build_plan
 from stalecreds.remediate.plan_file import plan_from_json, plan_to_json
 
 if TYPE_CHECKING:
-    from stalecreds.remediate.apply import Applier, Outcome, PlanRefused, StepResult, check_plan
+    from stalecreds.remediate.apply import Applier, Outcome, StepResult, check_plan
     from stalecreds.remediate.undo import UndoOutcome, UndoResult
 
 _LAZY = {
     "Applier": "apply",
     "Outcome": "apply",
-    "PlanRefused": "apply",
     "StepResult": "apply",
     "check_plan": "apply",
     "UndoOutcome": "undo",
@@ -33,6 +33,7 @@ __all__ = [
     "Journal",
     "Outcome",
     "Plan",
+    "PlanError",
     "PlanPolicy",
     "PlanRefused",
     "Step",

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from stalecreds.aws.iam_reads import IamReads
 from stalecreds.aws.key_ids import ListedKey
 from stalecreds.aws.session import aws_errors
-from stalecreds.errors import AwsError, StalecredsError
+from stalecreds.errors import AwsError
+from stalecreds.errors import PlanRefused as PlanRefused  # its home before errors.py held it
 from stalecreds.model import Caller, CredentialKind, Status
 from stalecreds.remediate.actions import Action
 from stalecreds.remediate.journal import Journal
@@ -57,10 +58,6 @@ ATTEMPTS = 5
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far a plan's times may be ahead of this machine's clock."""
-
-
-class PlanRefused(StalecredsError):
-    """The plan may not be applied at all: too old, or made for another account."""
 
 
 class Outcome(enum.StrEnum):
