@@ -12,9 +12,8 @@ cannot safely be acted on. For every credential whose report verdict is not ``in
 
 The report "may be stale" when IAM served a cached one (``GenerateCredentialReport`` answered
 ``COMPLETE`` at once). When this scan made IAM generate it, it was built from the same last-use
-records seconds ago, and re-reading them one call per credential would only repeat it: only the
-keys the output could act on (findings and clean-up candidates) get their IDs. With
-``recheck="always"`` every credential not in use is re-read anyway.
+records seconds ago, and re-reading them one call per credential would only repeat it; keys
+still get their IDs. With ``recheck="always"`` every credential not in use is re-read anyway.
 
 What a cached report's re-check leaves out, because it cannot change a verdict (unless
 ``recheck="always"``): ``GetAccessKeyLastUsed`` of a key that was ``Inactive`` in the report
@@ -189,10 +188,9 @@ def _lookups(
 ) -> dict[int, _Lookup]:
     """Which users need live reads, and which: by position. Pure.
 
-    Without ``full`` (a report this scan had generated), keys the output could act on (findings
-    and clean-up candidates; every key with ``all_key_ids``) get their IDs and status. With
-    ``full``, every key and password not in use gets its last use again too, and its user's
-    keys their IDs.
+    Keys whose report verdict is not ``in_use`` (every key with ``all_key_ids``) get their IDs
+    and status, and so do the other keys of their user; with ``full``, keys and passwords not
+    in use get their last use again too.
     """
     lookups: dict[int, _Lookup] = {}
     for position, user in enumerate(users):
@@ -204,8 +202,7 @@ def _lookups(
             in_use = assessment.verdict is Verdict.IN_USE
             credential = assessment.credential
             if isinstance(credential, AccessKey) and credential.slot is not None:
-                actionable = bool(assessment.finding_rules) or assessment.cleanup_candidate
-                if options.all_key_ids or (not in_use if full else actionable):
+                if options.all_key_ids or not in_use:
                     key_slots = set() if key_slots is None else key_slots
                 if full and not in_use and key_slots is not None:
                     key_slots.add(credential.slot)
