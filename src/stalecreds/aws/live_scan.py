@@ -232,11 +232,12 @@ def _refresh_from_api(
     lookups = _lookups(users, rules, options, full=full, always=always)
     password_users = {position for position, lookup in lookups.items() if lookup.password}
     tag_users = sum(1 for user in users if _needs_tag_check(user, rules))
-    # NOTE: the bulk reads (ListUsers, GetAccountAuthorizationDetails, when used) finish before
-    # the per-user tasks, which read their results; never wait on the pool from inside it.
+    # NOTE: ListUsers (when it is used) comes before the per-user tasks, which read its result.
+    # GetAccountAuthorizationDetails is the pool's first task, so a user task that waits on it
+    # only starts once a worker has taken it (the pool's queue is FIFO): no deadlock, even with
+    # one worker, and the per-user reads do not wait for it.
     bulk_tags = pool.submit(_bulk_user_tags, reads, len(users), tag_users)
     sign_ins = _password_sign_ins(reads, users, password_users)
-    tags = bulk_tags.result()
 
     def work(position: int) -> _Done:
         user = users[position]
@@ -244,7 +245,9 @@ def _refresh_from_api(
         done = _Done(user)
         if lookup is not None:
             done = _refresh_user(reads, user, lookup, sign_ins, rules)
-        return _check_exemption_tag(reads, done, rules, options, tags)
+        if not _needs_tag_check(done.user, rules):
+            return done
+        return _check_exemption_tag(reads, done, rules, options, bulk_tags.result())
 
     positions = [
         position
