@@ -4,6 +4,7 @@ Run from the checkout with the project's interpreter::
 
     .venv/bin/python bench/bench_scan.py            # 5,000 and 1,000,000 rows
     .venv/bin/python bench/bench_scan.py --quick    # 5,000 and 200,000 rows, while iterating
+    .venv/bin/python bench/bench_scan.py --formats  # json, table and html at 5,000 and 300,000
 
 Reports are generated once into ``bench/out/`` (git-ignored) by ``gen_report.py`` and reused.
 Each round runs, back to back, the in-process baseline (the stdlib ``csv`` reader plus
@@ -48,6 +49,12 @@ QUICK_ROWS = 200_000
 SMALL_WALL_TARGET_S = 0.5
 LARGE_RATE_TARGET = 100_000
 LARGE_PEAK_TARGET_MIB = 2048
+
+FORMAT_ROWS = (5_000, 300_000)
+FORMATS = ("json", "table", "html")
+TABLE_TIME_TARGET = 3.0
+"""The table at 300,000 rows: at most this many times the JSON time (issue 12 item 9)."""
+TABLE_PEAK_TARGET_MIB = 300
 
 DATE_COLUMNS = (
     "user_creation_time",
@@ -102,21 +109,34 @@ class ChildRun:
     stderr: str
 
 
-def run_child(command: list[str], env: dict[str, str]) -> ChildRun:
-    """Run ``command``; measure its wall time and (via wait4) its own peak RSS."""
+def run_child(command: list[str], env: dict[str, str], timeout: float | None = None) -> ChildRun:
+    """Run ``command``; measure its wall time and (via wait4) its own peak RSS.
+
+    With ``timeout`` (seconds), a child still running then is killed (exit code -9).
+    """
     with open(os.devnull, "wb") as devnull:
         start = time.perf_counter()
         child = subprocess.Popen(command, stdout=devnull, stderr=subprocess.PIPE, env=env)
         assert child.stderr is not None
+        timer = None
+        if timeout is not None:
+            import threading
+
+            timer = threading.Timer(timeout, child.kill)
+            timer.start()
         stderr = child.stderr.read()
         _, status, usage = os.wait4(child.pid, 0)
+        if timer is not None:
+            timer.cancel()
         wall = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         child.stderr.close()
     return ChildRun(wall, usage.ru_maxrss / 1024, child.returncode, stderr.decode(errors="replace"))
 
 
-def scan_command(path: Path, *extra: str) -> list[str]:
+def scan_command(
+    path: Path, *extra: str, fmt: str = "json", output: Path | None = None
+) -> list[str]:
     return [
         sys.executable,
         *extra,
@@ -126,11 +146,11 @@ def scan_command(path: Path, *extra: str) -> list[str]:
         "--report",
         str(path),
         "--format",
-        "json",
+        fmt,
         "--as-of",
         AS_OF,
         "--output",
-        str(OUT / "x.json"),
+        str(output or OUT / f"x.{fmt}"),
     ]
 
 
@@ -199,12 +219,75 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def bench_formats(repeat: int, timeout: float) -> None:
+    """JSON, table and HTML of the same reports, in one run: wall time and peak memory.
+
+    The table and HTML are written to a file (``--output``), as when piped: the table at its
+    default width of 140 columns. Each (rows, format) keeps its best of ``repeat`` rounds; the
+    formats take turns within a round, so they share the machine's load.
+    """
+    env = child_env(None)
+    paths = {rows: report_file(rows) for rows in FORMAT_ROWS}
+    run_child(scan_command(paths[FORMAT_ROWS[0]]), env)  # warm-up
+    results = {(rows, fmt): Series(fmt, rows) for rows in FORMAT_ROWS for fmt in FORMATS}
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; formats, best of {repeat}")
+    for round_number in range(1, repeat + 1):
+        for rows in FORMAT_ROWS:
+            for fmt in FORMATS if round_number % 2 else FORMATS[::-1]:
+                output = OUT / f"x-{rows}.{fmt}"
+                run = run_child(scan_command(paths[rows], fmt=fmt, output=output), env, timeout)
+                results[rows, fmt].add(run)
+        print(f"  round {round_number} done", flush=True)
+    print()
+    print(
+        f"{'rows':>9} {'format':>7} {'wall s':>8} {'vs json':>8} {'peak MiB':>9} {'output MiB':>11}"
+    )
+    for rows in FORMAT_ROWS:
+        json_best = results[rows, "json"].best
+        for fmt in FORMATS:
+            series = results[rows, fmt]
+            output = OUT / f"x-{rows}.{fmt}"
+            size = output.stat().st_size / 2**20 if output.exists() else 0.0
+            if series.failure:
+                print(f"{rows:>9,} {fmt:>7} FAILED {series.failure[:200]}")
+                continue
+            print(
+                f"{rows:>9,} {fmt:>7} {series.best:>8.2f} {series.best / json_best:>7.2f}x "
+                f"{max(series.peaks):>9.1f} {size:>11.1f}"
+            )
+    large = FORMAT_ROWS[-1]
+    table, as_json = results[large, "table"], results[large, "json"]
+    print()
+    print("targets (table):")
+    if not (table.failure or as_json.failure):
+        ratio = table.best / as_json.best
+        print(
+            f"  {verdict(ratio <= TABLE_TIME_TARGET)}  {large:,} rows: table {table.best:.2f} s "
+            f"= {ratio:.2f}x the JSON time <= {TABLE_TIME_TARGET}x"
+        )
+        print(
+            f"  {verdict(max(table.peaks) < TABLE_PEAK_TARGET_MIB)}  {large:,} rows: table peak "
+            f"{max(table.peaks):.1f} MiB < {TABLE_PEAK_TARGET_MIB} MiB"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS:,} rows, not 1M")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best is reported")
     parser.add_argument("--compare-src", type=Path, metavar="DIR", help="also time DIR's package")
+    parser.add_argument(
+        "--formats",
+        action="store_true",
+        help="time json, table and html at 5,000 and 300,000 rows instead",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=900, help="--formats: seconds before a run is killed"
+    )
     args = parser.parse_args(argv)
+    if args.formats:
+        bench_formats(args.repeat, args.timeout)
+        return 0
 
     large_rows = QUICK_ROWS if args.quick else LARGE_ROWS
     small = report_file(SMALL_ROWS)

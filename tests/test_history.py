@@ -187,9 +187,19 @@ def test_a_broken_history_never_loses_the_scan_output(tmp_path):
 
 
 def test_history_without_a_database_says_how_to_make_one(tmp_path):
-    result = CliRunner().invoke(main, ["history", "--history", str(tmp_path / "none.sqlite")])
-    assert result.exit_code == 2
-    assert "no history yet; record scans with 'scan --history'" in result.stderr
+    # Issue 12 item 7: no recorded scan yet is a normal state (exit 0), not an error (was 2).
+    path = tmp_path / "none.sqlite"
+    result = CliRunner().invoke(main, ["history", "--history", str(path)])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"no scans recorded yet in {path}; record one with 'stalecreds scan --history'\n"
+    )
+    assert "error" not in result.stderr
+    assert not path.exists()  # looking does not create a database
+    as_json = CliRunner().invoke(main, ["history", "--history", str(path), "--format", "json"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout) == {"credentials": [], "trend": []}
+    assert "no scans recorded yet" in as_json.stderr
 
 
 def _key(active: str, last_used: str = "2023-01-01T00:00:00+00:00") -> str:

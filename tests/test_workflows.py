@@ -359,7 +359,7 @@ def test_a_missing_profile_is_a_config_error_and_exit_2(tmp_path):
     )
 
 
-def test_no_history_yet_is_a_history_error_and_exit_2(tmp_path):
+def test_no_history_yet_is_a_history_error_and_the_cli_says_so_calmly(tmp_path):
     from click.testing import CliRunner
 
     from stalecreds.cli import main
@@ -370,8 +370,13 @@ def test_no_history_yet_is_a_history_error_and_exit_2(tmp_path):
         read_history(HistoryRequest(missing))
     message = f"{missing}: no history yet; record scans with 'scan --history'"
     assert str(caught.value) == message
+    # Issue 12 item 7: on the command line, no recorded scan yet is a normal state: one line,
+    # exit 0 (it was an error, exit 2).
     result = CliRunner().invoke(main, ["history", "--history", str(missing)])
-    assert (result.exit_code, result.stderr) == (2, f"stalecreds: error: {message}\n")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"no scans recorded yet in {missing}; record one with 'stalecreds scan --history'\n"
+    )
 
 
 def test_every_error_class_is_in_the_tree():

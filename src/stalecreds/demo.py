@@ -35,37 +35,86 @@ DEMO_ACCESS_KEY_ID = "AKIADEMODEMODEMODEMO"
 
 
 @contextlib.contextmanager
-def local_iam() -> Iterator[IAMClient]:
+def local_iam(port: int = 0) -> Iterator[IAMClient]:
     """Run a moto IAM server on 127.0.0.1 for the duration, yielding a client bound to it.
 
-    Raises :class:`~stalecreds.errors.ConfigError` when moto is not installed.
+    ``port`` 0 takes any free port. Raises :class:`~stalecreds.errors.ConfigError` when moto is
+    not installed or the port cannot be had.
     """
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
         raise ConfigError("the demo needs moto: pip install 'stalecreds[demo]'") from None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     try:
-        host, port = server.get_host_and_port()
+        server.start()
+    except OSError as error:
+        raise ConfigError(f"the demo cannot serve on 127.0.0.1:{port}: {error}") from None
+    try:
+        # NOTE: moto always reports GeneratedTime 2015-02-02T20:02:02Z and rebuilds the report on
+        # every call (shared/spec §8); like IAM, the demo server says the report was generated
+        # when it was fetched, so scans of the demo (--serve too) do not warn that it is old.
+        # ThreadedMotoServer has no public hook for its WSGI app: wrap the attribute werkzeug's
+        # request handler reads.
+        wsgi = server._server
+        if wsgi is not None:
+            wsgi.app = _fresh_report_dates(wsgi.app)
+        host, bound = server.get_host_and_port()
         session = boto3.Session(
             aws_access_key_id=DEMO_ACCESS_KEY_ID,
             aws_secret_access_key=DEMO_SECRET,
             region_name="us-east-1",
         )
-        iam = session.client("iam", endpoint_url=f"http://{host}:{port}", config=CLIENT_CONFIG)
-        # NOTE: moto always reports GeneratedTime 2015-02-02T20:02:02Z and rebuilds the report on
-        # every call (shared/spec §8); like IAM, say the report was generated when it was fetched.
-        iam.meta.events.register("after-call.iam.GetCredentialReport", _stamp_generated_time)
+        iam = session.client("iam", endpoint_url=f"http://{host}:{bound}", config=CLIENT_CONFIG)
         yield iam
     finally:
         server.stop()
 
 
-def _stamp_generated_time(parsed: dict[str, Any], **_: Any) -> None:
-    if "GeneratedTime" in parsed:
-        parsed["GeneratedTime"] = datetime.now(UTC).replace(microsecond=0)
+_MOTO_GENERATED_TIME = b"<GeneratedTime>2015-02-02T20:02:02Z</GeneratedTime>"
+
+
+def _fresh_report_dates(app: Any) -> Any:
+    """WSGI middleware: ``GetCredentialReport`` answers say they were generated just now."""
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            captured.update(status=status, headers=headers, rest=rest)
+            return lambda data: None  # the legacy write() callable; moto does not use it
+
+        body = b"".join(app(environ, capture))
+        if _MOTO_GENERATED_TIME in body:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+            body = body.replace(
+                _MOTO_GENERATED_TIME, b"<GeneratedTime>" + stamp + b"</GeneratedTime>"
+            )
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(captured["status"], headers, *captured["rest"])
+        return [body]
+
+    return wrapped
+
+
+def serve_instructions(endpoint: str) -> str:
+    """What ``demo --serve`` prints: how to point stalecreds at the demo server, step by step."""
+    return (
+        "The demo account is served on this machine only. In another terminal:\n\n"
+        f"  export AWS_ENDPOINT_URL={endpoint} AWS_DEFAULT_REGION=us-east-1\n"
+        f"  export AWS_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY={DEMO_SECRET}\n"
+        "  stalecreds scan --history           # record the scan ('stalecreds history' shows it)\n"
+        "  stalecreds plan -o plan.json        # review the plan it prints\n"
+        "  stalecreds apply plan.json --dry-run\n"
+        "  stalecreds apply plan.json\n"
+        "  stalecreds undo <the journal apply prints>\n\n"
+        "Demo note: moto dates every credential report 2015-02-02; this server dates each one "
+        "when it is fetched, as IAM does for a fresh report, so scans do not warn that the "
+        "report is old.\n\n"
+        "Press Ctrl-C here to stop the server."
+    )
 
 
 def seed_demo_account(iam: IAMClient, now: datetime) -> None:

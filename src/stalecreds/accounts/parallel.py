@@ -102,13 +102,20 @@ def scan_accounts(
         except StalecredsError as error:
             return AccountOutcome(account, None, failure_from(error, step))
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
         futures = [pool.submit(run, account) for account in accounts]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes[outcome.account.account_id + (outcome.account.name or "")] = outcome
             if on_done is not None:
                 on_done(outcome.account, outcome.failure is None)
+    except BaseException:
+        # Ctrl-C (or an error): the accounts not started yet are never started; only those
+        # already running are waited for, as the process ends.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [outcomes[a.account_id + (a.name or "")] for a in accounts]
 
 

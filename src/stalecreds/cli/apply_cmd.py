@@ -14,10 +14,10 @@ from stalecreds.cli.common import (
     confirm,
     fail,
     handle_errors,
+    note,
     warn_torn,
 )
 from stalecreds.cli.progress import JournalNotice
-from stalecreds.wording import plural
 
 
 @click.command()
@@ -66,7 +66,7 @@ def apply(
     file that is not a journal, is refused. Exit 0 when every step was applied or skipped as
     planned, 3 when any failed.
     """
-    from stalecreds.formats.plan_view import render_plan, render_results
+    from stalecreds.formats.plan_view import apply_question, render_plan, render_results
     from stalecreds.workflows.apply import ApplyRequest, apply_plan, prepare_apply
 
     request = ApplyRequest(
@@ -87,12 +87,11 @@ def apply(
         if not the_plan.steps:
             sys.exit(EXIT_OK)
         if not dry_run and not yes:
-            accounts = the_plan.account_id or "several accounts"
-            confirm(f"Apply {plural(len(the_plan.steps), 'step')} to {accounts}?")
+            confirm(apply_question(the_plan))
         applied = apply_plan(prepared, JournalNotice())
     render_results(applied.results, sys.stdout)
     if applied.journal is not None and applied.changed:
-        click.echo(f"stalecreds: undo with: stalecreds undo {applied.journal}", err=True)
+        note(f"undo with: stalecreds undo {applied.journal}")
     sys.exit(EXIT_AWS_ERROR if applied.failed else EXIT_OK)
 
 
@@ -119,7 +118,7 @@ def undo(
     Deleted keys and deleted or reset passwords cannot be restored; each is listed with what
     can be done instead. Exit 0 when nothing failed, 3 otherwise.
     """
-    from stalecreds.formats.plan_view import render_undo
+    from stalecreds.formats.plan_view import render_undo, render_undo_preview, undo_question
     from stalecreds.workflows.undo import UndoRequest, prepare_undo, undo_apply
 
     if recreate_login_profile and not sys.stdout.isatty():
@@ -133,7 +132,9 @@ def undo(
             click.echo("stalecreds: nothing in this journal was applied, or all of it is undone")
             sys.exit(EXIT_OK)
         if not yes:
-            confirm(f"Undo {plural(len(prepared.pending), 'applied step')} from {journal_path}?")
+            pending = prepared.pending
+            render_undo_preview(pending, sys.stdout, recreate=recreate_login_profile)
+            confirm(undo_question(pending, recreate=recreate_login_profile))
         report = undo_apply(prepared)
     render_undo(report.results, sys.stdout)
     for result in report.results:

@@ -6,6 +6,7 @@ Nothing here imports boto3: a scan of a report file must start fast.
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -27,7 +28,44 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_AWS_ERROR = 3
 EXIT_PARTIAL = 4
+EXIT_INTERRUPTED = 130
+"""Ctrl-C (SIGINT): 128 + 2, as shells report a process ended by it."""
 MAX_WARNINGS_SHOWN = 10
+
+
+class Verbosity(enum.IntEnum):
+    """How much the CLI says on standard error besides results and errors."""
+
+    QUIET = -1
+    """``--quiet``: no progress bars, notes or warnings."""
+    NORMAL = 0
+    VERBOSE = 1
+    """``--verbose``: every warning, not only the first :data:`MAX_WARNINGS_SHOWN`."""
+
+
+_verbosity = Verbosity.NORMAL
+
+
+def set_verbosity(level: Verbosity) -> None:
+    """Set how much the rest of the run says (the top-level ``-q``/``-v`` options)."""
+    global _verbosity
+    _verbosity = level
+
+
+def quiet() -> bool:
+    """True with ``--quiet``."""
+    return _verbosity is Verbosity.QUIET
+
+
+def note(message: str) -> None:
+    """Print ``stalecreds: message`` to standard error, unless ``--quiet``."""
+    if _verbosity >= Verbosity.NORMAL:
+        click.echo(f"stalecreds: {message}", err=True)
+
+
+def stdout_if_dash(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """An ``-o/--output`` callback: ``-`` means standard output (``None``), as usual for CLIs."""
+    return None if value is not None and str(value) == "-" else value
 
 
 class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in click's stubs
@@ -106,15 +144,21 @@ def emit_html(result: ScanOutput, output: Path | None, history: list[TrendPoint]
 
 
 def show_warnings(result: ScanOutput) -> None:
-    """Print the first warnings of a scan to standard error, and how many more there are."""
+    """Print the first warnings of a scan to standard error, and how many more there are.
+
+    All that the scan kept with ``--verbose``; none with ``--quiet``.
+    """
+    if _verbosity is Verbosity.QUIET:
+        return
     log = result.warnings
+    shown = len(log.items) if _verbosity is Verbosity.VERBOSE else MAX_WARNINGS_SHOWN
     # Warnings of several accounts or report files name their own (multi_account.merge).
     label = "" if result.source.format in ("folder", "multi-account") else result.source.label
-    for warning in log.items[:MAX_WARNINGS_SHOWN]:
+    for warning in log.items[:shown]:
         where = f"{label}, line {warning.line}" if warning.line is not None else label
         text = f"{where}: {warning.message}" if where else warning.message
         click.echo(f"stalecreds: warning: {printable(text)}", err=True)
-    hidden = len(log) - min(len(log.items), MAX_WARNINGS_SHOWN)
+    hidden = len(log) - min(len(log.items), shown)
     if hidden:
         click.echo(
             f"stalecreds: warning: {plural(hidden, 'more warning')} (listed in the JSON output)",
@@ -161,8 +205,12 @@ def warn_torn(path: Path, lines: tuple[int, ...]) -> None:
 
 
 def confirm(question: str) -> None:
-    """Ask ``question`` on the terminal; exit 2 without one, or when the answer is no."""
+    """Ask ``question`` on the terminal; exit 2 without one.
+
+    "No" (the default) is a normal answer: say that nothing was changed and exit 0.
+    """
     if not sys.stdin.isatty():
         fail("no terminal to confirm on: pass --yes to proceed without a prompt", EXIT_USAGE)
     if not click.confirm(question, default=False):
-        fail("cancelled; nothing was changed", EXIT_USAGE)
+        click.echo("stalecreds: nothing was changed", err=True)
+        sys.exit(EXIT_OK)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from stalecreds.cli.common import emit, handle_errors
+from stalecreds.cli.common import emit, handle_errors, note
 
 
 @click.command(name="history")
@@ -33,12 +34,24 @@ def history_command(history_path: Path | None, output_format: str) -> None:
     their dates. JSON trend entries carry the scan ID and the scan's maximum ages.
     """
     from stalecreds.formats.history_view import history_json, render_history
+    from stalecreds.history.store import default_history_path
     from stalecreds.workflows.history import HistoryRequest, read_history
 
-    with handle_errors():
-        view = read_history(HistoryRequest(history_path))
+    path = history_path or default_history_path()
+    credentials: list[Any] = []
+    scans: list[Any] = []
+    if path.exists():  # none yet is a normal state, not an error (nor a reason to create one)
+        with handle_errors():
+            view = read_history(HistoryRequest(path))
+        credentials, scans = list(view.credentials), list(view.scans)
+    if not scans:
+        empty = f"no scans recorded yet in {path}; record one with 'stalecreds scan --history'"
+        if output_format != "json":
+            click.echo(empty)
+            return
+        note(empty)
     if output_format == "json":
-        text = history_json(view.credentials, view.scans)
+        text = history_json(credentials, scans)
         emit(lambda out: out.write(text), None, streams=True)
         return
-    emit(lambda out: render_history(view.credentials, view.scans, out), None, streams=False)
+    emit(lambda out: render_history(credentials, scans, out), None, streams=False)

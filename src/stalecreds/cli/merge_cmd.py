@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from stalecreds.cli.common import emit, handle_errors
+from stalecreds.cli.common import emit, handle_errors, note, stdout_if_dash
 
 
 @click.command()
@@ -19,7 +19,8 @@ from stalecreds.cli.common import emit, handle_errors
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the merged JSON to FILE (atomically) instead of standard output.",
+    callback=stdout_if_dash,
+    help="Write the merged JSON to FILE (atomically) instead of standard output (- for it).",
 )
 def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
     """Merge JSON results (e.g. of --shard runs) into one JSON document.
@@ -33,8 +34,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None) -> None:
     text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
     emit(lambda out: out.write(text), output, streams=True)
     if output is not None:
-        click.echo(
-            f"stalecreds: wrote {output} ({merged['summary']['credentials']} credentials from "
-            f"{len(inputs)} inputs)",
-            err=True,
+        note(
+            f"wrote {output} ({merged['summary']['credentials']} credentials from "
+            f"{len(inputs)} inputs)"
         )

@@ -14,6 +14,7 @@ from stalecreds.cli.common import (
     EXIT_PARTIAL,
     emit,
     handle_errors,
+    note,
     report_failures,
     show_warnings,
 )
@@ -28,12 +29,20 @@ from stalecreds.workflows.plan import PlanRequest, make_plan
 @click.command()
 @scan_options
 @click.option(
-    "--out",
+    "--output",
+    "-o",
     "out_path",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the plan (JSON) to FILE, atomically.",
+    help="Write the plan (JSON) to FILE, atomically (- for standard output; the plan's table "
+    "then goes to standard error). Required.",
+)
+@click.option(
+    "--out",
+    "old_out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    hidden=True,
+    help="The former name of --output.",
 )
 @click.option(
     "--key-action",
@@ -69,7 +78,8 @@ from stalecreds.workflows.plan import PlanRequest, make_plan
     help="An Inactive, unused key is planned for deletion after this many days inactive.",
 )
 def plan(
-    out_path: Path,
+    out_path: Path | None,
+    old_out_path: Path | None,
     key_action: str,
     password_action: str,
     quarantine_days: int,
@@ -82,8 +92,15 @@ def plan(
     verdicts other than unused and never_used, keys whose ID is unknown, and users the report
     lists on more than one row; each is listed with the reason.
     """
+    if out_path is not None and old_out_path is not None and out_path != old_out_path:
+        raise click.UsageError("give --output (or its old name --out) once")
+    out_path = out_path or old_out_path
+    if out_path is None:
+        raise click.UsageError("Missing option '-o' / '--output' (the plan file; - for stdout).")
+    to_stdout = str(out_path) == "-"
     request = scan_request(options)
-    refuse_overwriting_report(request, out_path)
+    if not to_stdout:
+        refuse_overwriting_report(request, out_path)
     with handle_errors():
         history = None
         if history_path is not None:
@@ -97,14 +114,12 @@ def plan(
     show_warnings(planned.scan)
     failures = report_failures(planned.scan)
     text = plan_to_json(planned.plan)
-    emit(lambda out: out.write(text), out_path, streams=True)
+    emit(lambda out: out.write(text), None if to_stdout else out_path, streams=True)
     from stalecreds.formats.plan_view import render_plan
 
-    render_plan(planned.plan, sys.stdout)
-    click.echo(
-        f"stalecreds: wrote the plan to {out_path}; review it, then: stalecreds apply {out_path}",
-        err=True,
-    )
+    render_plan(planned.plan, sys.stderr if to_stdout else sys.stdout)
+    if not to_stdout:
+        note(f"wrote the plan to {out_path}; review it, then: stalecreds apply {out_path}")
     if failures:
         click.echo(
             f"stalecreds: {plural(len(failures), 'account')} could not be scanned: nothing is "

@@ -16,9 +16,11 @@ from stalecreds.cli.common import (
     emit_html,
     emit_scan,
     handle_errors,
+    note,
     report_failures,
     scan_errors,
     show_warnings,
+    stdout_if_dash,
 )
 from stalecreds.cli.progress import TerminalObserver
 from stalecreds.cli.scan_options import refuse_overwriting_report, scan_options, scan_request
@@ -60,7 +62,8 @@ FORMAT_OPTION = click.option(
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write the result to FILE (atomically) instead of standard output.",
+    callback=stdout_if_dash,
+    help="Write the result to FILE (atomically) instead of standard output (- for it).",
 )
 @click.option(
     "--exit-zero",
@@ -133,7 +136,7 @@ def _record_history(result: ScanOutput, path: Path) -> None:
     except HistoryError as error:
         click.echo(f"stalecreds: warning: history not recorded: {error}", err=True)
         return
-    click.echo(f"stalecreds: recorded in the history {path}", err=True)
+    note(f"recorded in the history {path}")
 
 
 def _unit(failures: tuple[Any, ...]) -> str:
@@ -146,10 +149,9 @@ def _finish(result: ScanOutput, output: Path | None, exit_zero: bool) -> NoRetur
     show_warnings(result)
     summary = result.summary
     if output is not None:
-        click.echo(
-            f"stalecreds: wrote {output} ({plural(summary.credentials, 'credential')}, "
-            f"{plural(summary.findings, 'finding')})",
-            err=True,
+        note(
+            f"wrote {output} ({plural(summary.credentials, 'credential')}, "
+            f"{plural(summary.findings, 'finding')})"
         )
     failures = report_failures(result)
     if failures:

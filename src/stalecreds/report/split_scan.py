@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import signal
 import stat
 import sys
 import tempfile
@@ -104,13 +105,25 @@ class _Half:
 
 
 def _scan_second_half(
-    scan: SplitReportScan, encode: RecordEncoder, records: IO[str], results: Connection
+    scan: SplitReportScan,
+    encode: RecordEncoder,
+    records: IO[str],
+    results: Connection,
+    parent_end: Connection,
 ) -> None:
     """The child: scan the file from ``scan.split`` on, as ``scan`` would.
 
     Encodes the records into ``records`` and sends a :class:`_Half` through ``results``, or
     ``None`` on any error: the parent then reads on and meets the same error itself.
+    ``parent_end`` is the parent's end of the pipe, closed here: if the parent is gone, sending
+    fails and the child ends instead of waiting for a reader forever.
     """
+    # NOTE: Ctrl-C reaches the whole foreground process group. The parent answers it (one line,
+    # exit 130) and stops this child; the child must not print a traceback of its own. The parent
+    # blocked SIGINT around the fork, so none arrives before this line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    parent_end.close()
     half: _Half | None = None
     try:
         with open(scan.path, "rb") as stream:
@@ -135,7 +148,8 @@ def _scan_second_half(
         )
     except Exception:
         half = None
-    results.send(half)
+    with contextlib.suppress(OSError):  # the parent is gone (interrupted): nobody to tell
+        results.send(half)
 
 
 class SplitReportScan(ReportScan):
@@ -214,17 +228,24 @@ def _child(scan: SplitReportScan, encode: RecordEncoder) -> Iterator[tuple[IO[st
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as records:
         child = context.Process(
             target=_scan_second_half,
-            args=(scan, encode, records, sender),
+            args=(scan, encode, records, sender, results),
             daemon=True,
         )
-        child.start()
-        sender.close()
         try:
+            # Ctrl-C waits until the child exists and ignores it (see _scan_second_half).
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                child.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            sender.close()
             yield records, results
         finally:
             if child.is_alive():
                 child.terminate()
-            child.join()
+            if child.pid is not None:
+                child.join()
+            sender.close()
             results.close()
 
 

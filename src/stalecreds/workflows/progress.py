@@ -9,8 +9,9 @@ are scanned on worker threads, but their results are collected, and told, there)
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from stalecreds.accounts.selection import Account
 
@@ -23,6 +24,12 @@ class Observer(Protocol):
 
         ``state`` is ``GenerateCredentialReport``'s ``State`` (``STARTED``, ``INPROGRESS``);
         each state is told once per scan.
+        """
+
+    def reading(self, stream: IO[bytes]) -> contextlib.AbstractContextManager[object]:
+        """A context for the reading of one report ``stream`` (a progress bar of its offset).
+
+        Entered once the report is open, left once it is read (before anything is written).
         """
 
     def accounts_started(self, total: int) -> None:
@@ -43,6 +50,10 @@ class QuietObserver:
 
     def report_waiting(self, state: str) -> None:
         """Do nothing."""
+
+    def reading(self, stream: IO[bytes]) -> contextlib.AbstractContextManager[object]:
+        """Nothing to show."""
+        return contextlib.nullcontext()
 
     def accounts_started(self, total: int) -> None:
         """Do nothing."""

@@ -277,7 +277,7 @@ def run_scan(request: ScanRequest, observer: Observer | None = None) -> Iterator
         yield _scan_many(request, exemptions, seen)
         return
     if not request.live:
-        with open_input(request) as (stream, name):
+        with open_input(request) as (stream, name), seen.reading(stream):
             lines, source = read_report(stream, name)
             moment = request.as_of or (
                 source.generated_time if request.sample and source.generated_time else now()
