@@ -3,13 +3,17 @@ IAM server with seeding helpers for the live-scan tests."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import threading
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -120,19 +124,73 @@ def moto_post(url: str, body: str = "") -> bytes:
         return bytes(response.read())
 
 
+class ServerRequests:
+    """WSGI middleware in front of moto's app: counts the IAM requests it receives, by ``Action``.
+
+    Counted at the server, so botocore's retries count and nothing the client skips does.
+    moto's control calls (``/moto-api/…``) are not counted.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._by_action: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._by_action.clear()
+
+    def by_action(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self._by_action)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            params = parse_qs(str(environ.get("QUERY_STRING", "")))
+            params.update(parse_qs(body.decode("utf-8", "replace")))
+            action = params.get("Action", ["(no Action)"])[0]
+            with self._lock:
+                self._by_action[action] += 1
+        return self.app(environ, start_response)
+
+
+_SERVER_REQUESTS: list[ServerRequests] = []
+
+
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """A moto server on 127.0.0.1 (ephemeral port) for the whole session; yields its URL."""
+    """A moto server on 127.0.0.1 (ephemeral port) for the whole session; yields its URL.
+
+    Its requests are counted at the server (:class:`ServerRequests`, see ``server_requests``).
+    """
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    # ThreadedMotoServer builds its WSGI app in its thread; werkzeug looks up ``app`` per
+    # request, so wrapping it now counts every request. (Private, but moto has no public hook.)
+    wsgi_server = server._server
+    assert wsgi_server is not None
+    counter = ServerRequests(wsgi_server.app)
+    wsgi_server.app = counter
+    _SERVER_REQUESTS[:] = [counter]
     host, port = server.get_host_and_port()
     try:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture
+def server_requests(moto_endpoint: str) -> ServerRequests:
+    """The moto server's request counter, reset (call ``reset()`` again after seeding)."""
+    counter = _SERVER_REQUESTS[0]
+    counter.reset()
+    return counter
 
 
 @pytest.fixture

@@ -418,3 +418,55 @@ def test_the_root_remediate_policy_is_enough_and_every_task_in_it_is_used(root_p
         }
     )
     assert policy_actions(ROOT_REMEDIATE_POLICY) == {"sts:AssumeRoot"}
+
+
+def test_with_policies_scan_json_tags_fall_back_to_list_user_tags(
+    iam: Any, moto_endpoint: str, boto_session: Any
+) -> None:
+    # policies/scan.json leaves out iam:GetAccountAuthorizationDetails (it would also let the
+    # scanner read every policy document). With 10 users needing an exemption-tag read the scan
+    # tries it once, is denied, and reads the tags per user: same result, no error.
+    for number in range(10):
+        seed_user(
+            iam,
+            f"stale-{number}",
+            created=at(2020, 1, 1),
+            keys=(SeedKey(at(2022, 1, 1), at(2024, 1, 15)),),
+            tags={"stalecreds:exempt": "approved"} if number == 0 else None,
+        )
+    key = seed(iam, POLICY_ACTIONS)
+    scanner = scanner_client(boto_session, key, moto_endpoint)
+    calls = FaultInjector(scanner)
+    with enforced_auth(moto_endpoint):
+        result = scan_account(scanner, RULES, sleep=lambda _: None)
+
+    assert "iam:GetAccountAuthorizationDetails" not in POLICY_ACTIONS
+    assert calls.operations().count("GetAccountAuthorizationDetails") == 1
+    assert len(calls.params_of("ListUserTags")) == 12  # bob, dave and the 10 stale users
+    assert result.errors == ()
+    assert [a.owner.user for a in result if a.exemption] == ["stale-0"]
+    assert len([a for a in result if a.finding]) == 3 + 9
+
+
+def test_with_get_account_authorization_details_allowed_tags_come_in_one_call(
+    iam: Any, moto_endpoint: str, boto_session: Any
+) -> None:
+    for number in range(10):
+        seed_user(
+            iam,
+            f"stale-{number}",
+            created=at(2020, 1, 1),
+            keys=(SeedKey(at(2022, 1, 1), at(2024, 1, 15)),),
+            tags={"stalecreds:exempt": "approved"} if number == 0 else None,
+        )
+    key = seed(iam, [*POLICY_ACTIONS, "iam:GetAccountAuthorizationDetails"])
+    scanner = scanner_client(boto_session, key, moto_endpoint)
+    calls = FaultInjector(scanner)
+    with enforced_auth(moto_endpoint):
+        result = scan_account(scanner, RULES, sleep=lambda _: None)
+
+    assert calls.operations().count("GetAccountAuthorizationDetails") == 1
+    assert calls.params_of("ListUserTags") == []
+    assert result.errors == ()
+    assert [a.owner.user for a in result if a.exemption] == ["stale-0"]
+    assert len([a for a in result if a.finding]) == 3 + 9

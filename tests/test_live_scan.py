@@ -288,16 +288,42 @@ def test_only_credentials_not_in_use_are_looked_up(account: Any) -> None:
         "ListUsers": 1,  # two password candidates (bob, carol): one ListUsers page is cheaper
         "GetLoginProfile": 2,
         "ListAccessKeys": 4,
-        "GetAccessKeyLastUsed": 4,
+        "GetAccessKeyLastUsed": 3,
         "ListUserTags": 3,
     }
     assert calls(faults, "GetLoginProfile") == ["bob", "carol"]
     assert calls(faults, "ListAccessKeys") == ["bob", "dave", "erin", "old"]
+    # erin's key was Inactive in the report and still is: it signed no request since, so its
+    # last use is not read again (recheck "always" reads it: see the next test).
     assert calls(faults, "GetAccessKeyLastUsed", "AccessKeyId") == sorted(
-        [ids["bob"][0], ids["dave"][0], ids["erin"][0], ids["old"][0]]
+        [ids["bob"][0], ids["dave"][0], ids["old"][0]]
     )
     # Tags are read only for users with candidate findings (not alice, carol, erin).
     assert calls(faults, "ListUserTags") == ["bob", "dave", "old"]
+
+
+def test_recheck_always_on_a_cached_report_rereads_every_credential_not_in_use(
+    account: Any,
+) -> None:
+    iam, ids, faults = account
+    stamp_generated_time(faults)
+
+    result = scan(iam, LiveScanOptions(recheck="always"))
+
+    assert Counter(faults.operations()) == {
+        "GenerateCredentialReport": 1,
+        "GetCredentialReport": 1,
+        "ListUsers": 1,
+        "GetLoginProfile": 2,
+        "ListAccessKeys": 4,
+        "GetAccessKeyLastUsed": 4,
+        "ListUserTags": 3,
+    }
+    assert calls(faults, "GetAccessKeyLastUsed", "AccessKeyId") == sorted(
+        [ids["bob"][0], ids["dave"][0], ids["erin"][0], ids["old"][0]]
+    )
+    assert key_of(result, "erin", 1).last_use == LastUse(at(2021, 1, 1), "us-east-1", "s3")
+    assert verdicts(result) == STANDARD_VERDICTS
 
 
 def test_a_report_this_scan_had_generated_is_trusted_for_last_use(iam: Any) -> None:
@@ -394,6 +420,8 @@ def test_use_after_the_report_makes_the_credential_in_use(account: Any) -> None:
     assert bob_password.last_used == at(2025, 5, 29, 7)
     assert findings(result) == [("dave", 1), ("old", 1)]
     assert calls(faults, "ListUserTags") == ["dave", "old"]  # bob has no finding left
+    # bob's ListUsers sign-in is inside the window: in use, so GetLoginProfile is not needed.
+    assert calls(faults, "GetLoginProfile") == ["carol"]
 
 
 def test_a_key_deleted_after_the_report_is_not_listed(account: Any, boto_session: Any) -> None:

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 LIST_USERS_PAGE_SIZE = 1000
 """``MaxItems`` for ListUsers: the largest IAM allows, so 5,000 users take five calls."""
 
+AUTHORIZATION_DETAILS_PAGE_SIZE = 1000
+"""``MaxItems`` for GetAccountAuthorizationDetails: the largest IAM allows (it may return fewer)."""
+
 
 class ApiUser(NamedTuple):
     """One ``ListUsers`` entry: name, ARN, path, ``CreateDate`` and ``PasswordLastUsed``."""
@@ -57,6 +60,7 @@ class IamReads:
         self._list_users = iam.get_paginator("list_users")
         self._list_access_keys = iam.get_paginator("list_access_keys")
         self._list_user_tags = iam.get_paginator("list_user_tags")
+        self._authorization_details = iam.get_paginator("get_account_authorization_details")
 
     def list_users(self) -> Iterator[ApiUser]:
         """Every IAM user (``iam:ListUsers``), following ``IsTruncated`` page by page."""
@@ -147,4 +151,24 @@ class IamReads:
             for page in self._list_user_tags.paginate(UserName=user):
                 for tag in page["Tags"]:
                     tags[tag["Key"]] = tag["Value"]
+        return tags
+
+    def all_user_tags(self) -> dict[str, dict[str, str]]:
+        """Every IAM user's tags, by user name, up to 1,000 users a call.
+
+        From ``iam:GetAccountAuthorizationDetails`` with ``Filter=User`` (``UserDetailList[]``
+        ``UserName`` and ``Tags``), following ``IsTruncated``. One call per page instead of one
+        ``ListUserTags`` per user; it needs a broader permission than the other reads (it returns
+        the users' policies too, which are not read here).
+        """
+        tags: dict[str, dict[str, str]] = {}
+        with aws_errors("iam:GetAccountAuthorizationDetails"):
+            for page in self._authorization_details.paginate(
+                Filter=["User"],
+                PaginationConfig={"PageSize": AUTHORIZATION_DETAILS_PAGE_SIZE},
+            ):
+                for user in page.get("UserDetailList", []):
+                    tags[user["UserName"]] = {
+                        tag["Key"]: tag["Value"] for tag in user.get("Tags", [])
+                    }
         return tags

@@ -22,8 +22,9 @@ class LiveScanOptions(NamedTuple):
     ``source`` is ``report`` (credential report, re-checked live) or ``api`` (IAM API only).
     ``all_key_ids`` maps every report key to its ID, not only keys that are not ``in_use``.
     ``workers`` bounds concurrent calls; ``report_timeout`` is in seconds. ``recheck`` is
-    ``auto`` (re-read last use only when IAM served a cached report, up to four hours old; a
-    report this scan had generated is already current) or ``always``.
+    ``auto`` (re-read last use only when IAM served a cached report, up to four hours old, and
+    not where it cannot change a verdict; a report this scan had generated is already current)
+    or ``always`` (every credential not in use, in either state).
     """
 
     source: str = "report"

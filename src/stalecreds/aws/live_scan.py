@@ -12,13 +12,22 @@ cannot safely be acted on. For every credential whose report verdict is not ``in
 
 The report "may be stale" when IAM served a cached one (``GenerateCredentialReport`` answered
 ``COMPLETE`` at once). When this scan made IAM generate it, it was built from the same last-use
-records seconds ago, and re-reading them one call per credential would only repeat it; with
-``recheck="always"`` they are re-read anyway.
+records seconds ago, and re-reading them one call per credential would only repeat it; keys
+still get their IDs. With ``recheck="always"`` every credential not in use is re-read anyway.
+
+What a cached report's re-check leaves out, because it cannot change a verdict (unless
+``recheck="always"``): ``GetAccessKeyLastUsed`` of a key that was ``Inactive`` in the report
+and still is (an inactive key signs no request), and ``GetLoginProfile`` of a password whose
+``ListUsers`` sign-in is inside the window (it is ``in_use``; like every credential in use, its
+existence rests on the report).
 
 Then every credential is judged again. A call that fails after retries makes that credential's
 verdict ``unknown`` (never ``unused``) and is counted in :attr:`ScanResult.errors`. Users
-with candidate findings get their tags read (``ListUserTags``) for the exemption tag. The root
-user is never passed to a user API: its row is judged from the report alone.
+with candidate findings get their tags read for the exemption tag: from
+``GetAccountAuthorizationDetails`` pages (1,000 users a call) when at least
+:data:`BULK_TAGS_MIN_USERS` users need them and the caller is allowed it, else one
+``ListUserTags`` per user. The root user is never passed to a user API: its row is judged from
+the report alone.
 
 ``source="api"`` skips the report (for principals not allowed to generate one) and builds every
 user from ``ListUsers``, ``GetLoginProfile``, ``ListAccessKeys`` and ``GetAccessKeyLastUsed``.
@@ -35,12 +44,17 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from stalecreds.aws.iam_reads import LIST_USERS_PAGE_SIZE, ApiUser, IamReads
+from stalecreds.aws.iam_reads import (
+    AUTHORIZATION_DETAILS_PAGE_SIZE,
+    LIST_USERS_PAGE_SIZE,
+    ApiUser,
+    IamReads,
+)
 from stalecreds.aws.key_ids import match_slots
 from stalecreds.aws.live_options import LiveScanOptions
 from stalecreds.aws.report_fetch import fetch_credential_report
 from stalecreds.errors import AwsError
-from stalecreds.model import AccessKey, Password, UserCredentials
+from stalecreds.model import AccessKey, Password, Status, UserCredentials
 from stalecreds.report.credential_report import CredentialReportReader, WarningLog
 from stalecreds.report.input import ReportSource, read_report
 from stalecreds.report.scan import ScanResult, Summary, old_report_warning
@@ -53,16 +67,26 @@ if TYPE_CHECKING:
 
 _DEFAULT_OPTIONS = LiveScanOptions()
 
+BULK_TAGS_MIN_USERS = 10
+"""Users needing an exemption-tag read from which ``GetAccountAuthorizationDetails`` is tried.
+
+Below it, one ``ListUserTags`` per user costs as few requests and far smaller answers (a page of
+authorization details carries every user's policies and groups too)."""
+
+TagsByUser = dict[str, dict[str, str]]
+
 
 class _Lookup(NamedTuple):
     """What to read live for one user.
 
     ``key_slots``: ``None`` for no ``ListAccessKeys``; else the report slots that also get
     ``GetAccessKeyLastUsed``. ``password``: re-check the password (existence, last use).
+    ``always``: re-read even what cannot have changed a verdict (``recheck="always"``).
     """
 
     key_slots: set[int] | None
     password: bool
+    always: bool = False
 
 
 class _Done(NamedTuple):
@@ -144,8 +168,11 @@ def scan_account(
             old = old_report_warning(fetched.generated_time, rules.as_of)
             if old is not None:  # a cached report: everything not in use is re-checked below
                 warnings.add(None, old + "; credentials not in use were re-checked live")
-            full = options.recheck == "always" or not fetched.fresh
-            done = _refresh_from_api(reads.result(), users, rules, options, pool, full=full)
+            always = options.recheck == "always"
+            full = always or not fetched.fresh
+            done = _refresh_from_api(
+                reads.result(), users, rules, options, pool, full=full, always=always
+            )
     errors: list[str] = []
     for result in done:
         for note in result.notes:
@@ -180,12 +207,18 @@ def _in_order(
 
 
 def _lookups(
-    users: list[UserCredentials], rules: VerdictRules, options: LiveScanOptions, *, full: bool
+    users: list[UserCredentials],
+    rules: VerdictRules,
+    options: LiveScanOptions,
+    *,
+    full: bool,
+    always: bool = False,
 ) -> dict[int, _Lookup]:
     """Which users need live reads, and which: by position. Pure.
 
     Keys whose report verdict is not ``in_use`` (every key with ``all_key_ids``) get their IDs
-    and status; with ``full``, keys and passwords not in use get their last use again too.
+    and status, and so do the other keys of their user; with ``full``, keys and passwords not
+    in use get their last use again too.
     """
     lookups: dict[int, _Lookup] = {}
     for position, user in enumerate(users):
@@ -194,21 +227,17 @@ def _lookups(
         key_slots: set[int] | None = None
         password = False
         for assessment in assess(user, rules):
-            if assessment.verdict is Verdict.IN_USE and not options.all_key_ids:
-                continue
+            in_use = assessment.verdict is Verdict.IN_USE
             credential = assessment.credential
             if isinstance(credential, AccessKey) and credential.slot is not None:
-                key_slots = set() if key_slots is None else key_slots
-                if full and assessment.verdict is not Verdict.IN_USE:
+                if options.all_key_ids or not in_use:
+                    key_slots = set() if key_slots is None else key_slots
+                if full and not in_use and key_slots is not None:
                     key_slots.add(credential.slot)
-            elif (
-                full
-                and isinstance(credential, Password)
-                and assessment.verdict is not Verdict.IN_USE
-            ):
+            elif full and isinstance(credential, Password) and not in_use:
                 password = True
         if key_slots is not None or password:
-            lookups[position] = _Lookup(key_slots, password)
+            lookups[position] = _Lookup(key_slots, password, always)
     return lookups
 
 
@@ -220,6 +249,7 @@ def _refresh_from_api(
     pool: Executor,
     *,
     full: bool,
+    always: bool = False,
 ) -> list[_Done]:
     """Re-check the report's users live, in the report's order.
 
@@ -227,9 +257,14 @@ def _refresh_from_api(
     findings then get their exemption tag read.
     """
     users = [_exempt_by_config(user, options) for user in users]
-    lookups = _lookups(users, rules, options, full=full)
+    lookups = _lookups(users, rules, options, full=full, always=always)
     password_users = {position for position, lookup in lookups.items() if lookup.password}
+    tag_users = sum(1 for user in users if _needs_tag_check(user, rules))
     # NOTE: ListUsers (when it is used) comes before the per-user tasks, which read its result.
+    # GetAccountAuthorizationDetails is the pool's first task, so a user task that waits on it
+    # only starts once a worker has taken it (the pool's queue is FIFO): no deadlock, even with
+    # one worker, and the per-user reads do not wait for it.
+    bulk_tags = pool.submit(_bulk_user_tags, reads, len(users), tag_users)
     sign_ins = _password_sign_ins(reads, users, password_users)
 
     def work(position: int) -> _Done:
@@ -238,8 +273,10 @@ def _refresh_from_api(
         done = _Done(user)
         try:
             if lookup is not None:
-                done = _refresh_user(reads, user, lookup, sign_ins)
-            return _check_exemption_tag(reads, done, rules, options)
+                done = _refresh_user(reads, user, lookup, sign_ins, rules)
+            if not _needs_tag_check(done.user, rules):
+                return done
+            return _check_exemption_tag(reads, done, rules, options, bulk_tags.result())
         except _UserGone as gone:
             return _gone(user, gone.action)
 
@@ -268,20 +305,38 @@ def _password_sign_ins(
         return None  # fall back to GetUser per candidate; its errors are reported there
 
 
+def _bulk_user_tags(reads: IamReads, users: int, tag_users: int) -> TagsByUser | None:
+    """Every user's tags from ``GetAccountAuthorizationDetails``, or ``None``: ask per user.
+
+    Tried when at least :data:`BULK_TAGS_MIN_USERS` of the ``users`` need a tag read and its
+    pages take fewer calls; any failure (``AccessDenied``: the permission is not in
+    policies/scan.json) falls back to ``ListUserTags`` per user, at the cost of that one call.
+    """
+    pages = math.ceil(users / AUTHORIZATION_DETAILS_PAGE_SIZE)
+    if tag_users < BULK_TAGS_MIN_USERS or tag_users <= pages:
+        return None
+    try:
+        return reads.all_user_tags()
+    except AwsError:
+        return None
+
+
 def _refresh_user(
     reads: IamReads,
     user: UserCredentials,
     lookup: _Lookup,
     sign_ins: dict[str, datetime | None] | None,
+    rules: VerdictRules,
 ) -> _Done:
     notes: list[str] = []
     errors: list[str] = []
     keys = list(user.access_keys)
     if lookup.key_slots is not None:
-        keys = _refresh_keys(reads, user, lookup.key_slots, notes, errors)
+        keys = _refresh_keys(reads, user, lookup.key_slots, notes, errors, always=lookup.always)
     password = user.password
     if lookup.password and password is not None:
-        password = _refresh_password(reads, user, password, sign_ins, notes, errors)
+        cutoff = None if lookup.always else rules.password_cutoff
+        password = _refresh_password(reads, user, password, sign_ins, notes, errors, cutoff)
     return _Done(
         user._replace(password=password, access_keys=tuple(keys)), tuple(notes), tuple(errors)
     )
@@ -293,7 +348,14 @@ def _refresh_keys(
     slots_to_check: set[int],
     notes: list[str],
     errors: list[str],
+    *,
+    always: bool = True,
 ) -> list[AccessKey]:
+    """The user's report keys, with their IDs and status from ``ListAccessKeys``.
+
+    Keys in ``slots_to_check`` also get their last use (``GetAccessKeyLastUsed``), except,
+    unless ``always``, a key ``Inactive`` both in the report and now: it signed no request since.
+    """
     try:
         listed = reads.list_access_keys(user.user)
     except AwsError as error:
@@ -321,8 +383,10 @@ def _refresh_keys(
             keys.append(key)
             continue
         listed_key = match.key
+        was_inactive = key.status is not Status.ACTIVE
         key = key._replace(access_key_id=listed_key.access_key_id, status=listed_key.status)
-        if key.slot in slots_to_check:
+        still_inactive = was_inactive and listed_key.status is not Status.ACTIVE
+        if key.slot in slots_to_check and (always or not still_inactive):
             try:
                 key = key._replace(last_use=reads.access_key_last_used(listed_key.access_key_id))
             except AwsError as error:
@@ -349,7 +413,18 @@ def _refresh_password(
     sign_ins: dict[str, datetime | None] | None,
     notes: list[str],
     errors: list[str],
+    cutoff: datetime | None = None,
 ) -> Password | None:
+    """The password with its current last use, or ``None`` when it no longer exists.
+
+    With a ``cutoff`` (the window's start), a ``ListUsers`` sign-in at or after it makes the
+    password ``in_use`` without ``GetLoginProfile``: like every credential the report shows in
+    use, its existence then rests on the report.
+    """
+    if cutoff is not None and sign_ins is not None:
+        signed_in = sign_ins.get(user.user)
+        if signed_in is not None and signed_in >= cutoff:
+            return password._replace(last_used=max(signed_in, password.last_used or signed_in))
     try:
         if reads.login_profile_created(user.user) is None:
             # NOTE: GetLoginProfile answers NoSuchEntity for a deleted user too; GetUser tells.
@@ -475,17 +550,25 @@ def _needs_tag_check(user: UserCredentials, rules: VerdictRules) -> bool:
 
 
 def _check_exemption_tag(
-    reads: IamReads, done: _Done, rules: VerdictRules, options: LiveScanOptions
+    reads: IamReads,
+    done: _Done,
+    rules: VerdictRules,
+    options: LiveScanOptions,
+    bulk: TagsByUser | None = None,
 ) -> _Done:
-    """``done``, its user marked exempt when its exemption tag says so (``ListUserTags``).
+    """``done``, its user marked exempt when its exemption tag says so.
 
-    Only users that :func:`_needs_tag_check` are read; a failed read is a tag error.
+    Only users that :func:`_needs_tag_check` are read: from ``bulk`` (every user's tags, from
+    ``GetAccountAuthorizationDetails``) when it has the user, else ``ListUserTags``; a failed
+    read is a tag error.
     """
     user = done.user
     if not _needs_tag_check(user, rules):
         return done
     try:
-        tags = reads.user_tags(user.user)
+        tags = bulk[user.user] if bulk is not None and user.user in bulk else None
+        if tags is None:
+            tags = reads.user_tags(user.user)
     except AwsError as error:
         if _no_such_entity(error):
             raise _UserGone(error.action) from None
