@@ -170,6 +170,20 @@ KEY_ROW = report_row(
 )
 
 
+def test_an_organization_scan_that_finds_no_account_names_the_cause(moto_endpoint):
+    # An OU with no account in it: the organization lists no ACTIVE account to scan there, and
+    # the error says so (it used to blame an --exclude-account that was never given).
+    org = Organization(new_session())
+    empty_ou = org.add_ou("empty")
+    request = ScanRequest(org=True, ous=(empty_ou,), as_of=AS_OF)
+
+    with pytest.raises(RequestError) as caught, run_scan(request):
+        pass
+    assert str(caught.value) == (
+        f"no accounts to scan: the organization has no ACTIVE accounts under OUs {empty_ou}"
+    )
+
+
 def test_a_folder_scan_from_the_library(tmp_path):
     folder = tmp_path / "reports"
     folder.mkdir()

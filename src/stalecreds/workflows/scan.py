@@ -472,7 +472,7 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions, observer: Observer)
     excluded = parse_account_ids(request.exclude_accounts, "--exclude-account")
     chosen = select_accounts(accounts, exclude=excluded, shard=shard)
     if not chosen and shard is None:  # an empty shard is a normal, empty result
-        raise RequestError("no accounts to scan (after --exclude-account)")
+        raise RequestError(_no_accounts(request, bool(accounts)))
     observer.accounts_started(len(chosen))
     try:
         outcomes = scan_accounts(
@@ -490,3 +490,13 @@ def _scan_many(request: ScanRequest, exemptions: Exemptions, observer: Observer)
 
         merged = warn_first(merged, root_note)
     return merged
+
+
+def _no_accounts(request: ScanRequest, listed: bool) -> str:
+    """Why a multi-account scan has no account to scan, naming the real cause."""
+    if listed:
+        return "no accounts to scan (after --exclude-account)"
+    if request.org:
+        where = f" under OUs {', '.join(request.ous)}" if request.ous else ""
+        return f"no accounts to scan: the organization has no ACTIVE accounts{where}"
+    return "no accounts to scan: the account list is empty"
